@@ -1,0 +1,103 @@
+// One automation cycle (DESIGN.md §1): sync the clone, scan the manifests,
+// ask the registries, plan, rewrite, commit, push (re-planning on a
+// non-fast-forward), move the sync tag, notify.
+//
+// Every edge is borrowed through `CycleDeps`, so the cycle runs against a
+// FakeGitRepo, an in-memory image source and a fake clock in unit tests, and
+// against libgit2, the registry client and the real filesystem in the daemon.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "daemon/git.h"
+#include "daemon/metrics.h"
+#include "daemon/plan.h"
+#include "manifest/filesystem.h"
+#include "registry/clock.h"
+#include "registry/scanner.h"
+
+namespace tagflow::notify {
+class Notifier;
+}
+
+namespace tagflow::daemon {
+
+struct CycleOptions {
+  std::vector<std::string> paths;   // --git-path, relative to the repo root ([] = all)
+  std::string branch = "master";    // for messages
+  std::string repo_url;             // redacted, for messages
+  std::string sync_tag = "flux-sync";  // --git-sync-tag ("" = none)
+  bool ci_skip = false;             // --git-ci-skip
+  std::string ci_skip_message = "[ci skip]";
+  bool dry_run = false;             // plan and report, change nothing
+  bool readonly = false;            // --git-readonly: report only, never push
+  int max_push_attempts = 3;        // pushes tried before giving up on conflicts
+};
+
+// Scans image repositories; the daemon passes registry::Scanner::Scan.
+using ImageScan = std::function<std::map<std::string, registry::RepositoryScan>(
+    const std::vector<registry::ScanTarget>&)>;
+
+struct CycleDeps {
+  GitRepo& git;
+  manifest::Filesystem& fs;  // reads and writes inside git.WorkTree()
+  ImageScan scan_images;
+  DigestLookup digest_of;
+  registry::Clock& clock;
+  Metrics* metrics = nullptr;             // optional
+  notify::Notifier* notifier = nullptr;   // optional
+  const std::atomic<bool>* stopping = nullptr;  // optional: SIGTERM asks to stop early
+};
+
+struct CycleReport {
+  bool synced = false;                  // the git sync succeeded
+  std::string head;                     // branch head the cycle ended on
+  std::vector<PlannedChange> planned;   // the last plan's changes
+  std::vector<PlannedChange> applied;   // changes committed (and pushed unless readonly/dry-run)
+  std::string commit;                   // pushed commit id, "" when none
+  bool pushed = false;
+  bool tag_moved = false;
+  int push_conflicts = 0;
+  bool stopped = false;                 // stopped early on request; the remote is untouched
+  std::vector<std::string> errors;      // each names file/workload/container/host
+  std::vector<std::string> notices;     // logged, not failures
+
+  bool ok() const { return errors.empty(); }
+};
+
+class Cycle {
+ public:
+  Cycle(CycleDeps deps, CycleOptions options);
+
+  // Runs one cycle; never throws. `reasons` only go to the log.
+  CycleReport Run(const std::vector<std::string>& reasons = {});
+
+ private:
+  struct Planned {
+    Plan plan;
+    std::vector<std::string> errors;
+    std::vector<std::string> notices;
+  };
+  // Scans the work tree and plans against `scans`, scanning images that are
+  // not in it yet (first pass: all of them).
+  Result<Planned> ScanAndPlan(std::map<std::string, registry::RepositoryScan>& scans);
+  // Rewrites the files of `changes`; returns what was applied and the paths
+  // written, adding a message to `errors` for each change refused.
+  std::vector<PlannedChange> Apply(const std::vector<PlannedChange>& changes,
+                                   std::vector<std::string>& files,
+                                   std::vector<std::string>& errors);
+  bool Stopping() const { return deps_.stopping && deps_.stopping->load(); }
+  void Finish(CycleReport& report, double seconds);
+
+  CycleDeps deps_;
+  CycleOptions options_;
+};
+
+// Declares the cycle's metric families on `metrics`.
+void DescribeCycleMetrics(Metrics& metrics);
+
+}  // namespace tagflow::daemon

@@ -1,0 +1,177 @@
+#include "daemon/plan.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "manifest/extract.h"
+
+namespace tagflow::daemon {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using registry::TagMetadata;
+using std::chrono::seconds;
+
+registry::TimePoint At(int s) { return registry::TimePoint(seconds(1'700'000'000 + s)); }
+
+std::string Deployment(const std::string& name, const std::string& image,
+                       const std::string& annotations) {
+  return "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: " + name +
+         "\n  annotations:\n" + annotations +
+         "spec:\n  template:\n    spec:\n      containers:\n      - name: app\n        image: " +
+         image + "\n---\n";
+}
+
+class PlanTest : public ::testing::Test {
+ protected:
+  void Load(const std::string& yaml) {
+    manifest::FileScan scan = manifest::ScanText("apps.yaml", yaml);
+    for (const manifest::Problem& p : scan.problems) {
+      ASSERT_EQ(p.severity, manifest::Severity::kNotice) << p.ToString();
+    }
+    workloads_ = std::move(scan.workloads);
+    automated_ = FindAutomated(workloads_, &problems_);
+  }
+  void Tags(const std::string& canonical, std::vector<TagMetadata> tags) {
+    registry::RepositoryScan s{registry::ImageRef::Parse(canonical).value(), false, std::move(tags)};
+    scans_[canonical] = std::move(s);
+  }
+  Plan Run() {
+    return MakePlan(automated_, scans_, [](const registry::ImageRef&, const std::string& tag) {
+      return Result<std::string>("sha256:" + std::string(63, 'f') + tag.substr(tag.size() - 1));
+    });
+  }
+
+  std::vector<manifest::Workload> workloads_;
+  std::vector<AutomatedContainer> automated_;
+  std::vector<PlanProblem> problems_;
+  std::map<std::string, registry::RepositoryScan> scans_;
+};
+
+const char kAutomated[] = "    fluxcd.io/automated: \"true\"\n";
+
+TEST_F(PlanTest, PicksTheNewestTagByCreationTime) {
+  Load(Deployment("web", "localhost:5000/web:master-a", kAutomated +
+                  std::string("    fluxcd.io/tag.app: glob:master-*\n")));
+  Tags("localhost:5000/web", {{"master-a", "", At(1), ""}, {"master-c", "", At(3), ""},
+                              {"master-b", "", At(2), ""}, {"dev-z", "", At(9), ""}});
+  Plan plan = Run();
+  ASSERT_EQ(plan.changes.size(), 1u);
+  EXPECT_EQ(plan.changes[0].workload, "default:deployment/web");
+  EXPECT_EQ(plan.changes[0].container, "app");
+  EXPECT_EQ(plan.changes[0].file, "apps.yaml");
+  EXPECT_EQ(plan.changes[0].to.String(), "localhost:5000/web:master-c");
+  EXPECT_THAT(plan.problems, IsEmpty());
+}
+
+TEST_F(PlanTest, NoChangeWhenCurrentIsNewest) {
+  Load(Deployment("web", "localhost:5000/web:master-c", kAutomated));
+  Tags("localhost:5000/web", {{"master-a", "", At(1), ""}, {"master-c", "", At(3), ""}});
+  EXPECT_THAT(Run().changes, IsEmpty());
+}
+
+TEST_F(PlanTest, NeverMovesDownToAnOlderAllowedTag) {
+  // v2.0.0 is outside ~1 but newer than anything the filter allows.
+  Load(Deployment("web", "localhost:5000/web:v2.0.0",
+                  kAutomated + std::string("    fluxcd.io/tag.app: semver:~1\n")));
+  Tags("localhost:5000/web", {{"v1.4.0", "", {}, ""}, {"v2.0.0", "", {}, ""}});
+  EXPECT_THAT(Run().changes, IsEmpty());
+}
+
+TEST_F(PlanTest, MovesOffATagThatIsGoneOrNotAllowedAndOlder) {
+  Load(Deployment("web", "localhost:5000/web:v0.9.0",
+                  kAutomated + std::string("    fluxcd.io/tag.app: semver:~1\n")));
+  Tags("localhost:5000/web", {{"v1.4.0", "", {}, ""}, {"v1.3.9", "", {}, ""}});
+  Plan plan = Run();
+  ASSERT_EQ(plan.changes.size(), 1u);
+  EXPECT_EQ(plan.changes[0].to.tag(), "v1.4.0");
+}
+
+TEST_F(PlanTest, SkipsLockedIgnoredAndManualWorkloads) {
+  Load(Deployment("locked", "localhost:5000/web:v1", kAutomated + std::string("    fluxcd.io/locked: \"true\"\n")) +
+       Deployment("ignored", "localhost:5000/web:v1", kAutomated + std::string("    fluxcd.io/ignore: \"true\"\n")) +
+       Deployment("manual", "localhost:5000/web:v1", "    fluxcd.io/automated: \"false\"\n") +
+       Deployment("auto", "localhost:5000/web:v1", kAutomated));
+  Tags("localhost:5000/web", {{"v1", "", At(1), ""}, {"v2", "", At(2), ""}});
+  ASSERT_EQ(automated_.size(), 1u);
+  Plan plan = Run();
+  ASSERT_EQ(plan.changes.size(), 1u);
+  EXPECT_EQ(plan.changes[0].workload, "default:deployment/auto");
+}
+
+TEST_F(PlanTest, InvalidFilterIsAProblemAndOthersGoOn) {
+  Load(Deployment("bad", "localhost:5000/web:v1",
+                  kAutomated + std::string("    fluxcd.io/tag.app: semver:>>1\n")) +
+       Deployment("good", "localhost:5000/web:v1", kAutomated));
+  ASSERT_EQ(problems_.size(), 1u);
+  EXPECT_EQ(problems_[0].workload, "default:deployment/bad");
+  EXPECT_EQ(problems_[0].container, "app");
+  EXPECT_THAT(problems_[0].message, HasSubstr("semver:>>1"));
+  Tags("localhost:5000/web", {{"v1", "", At(1), ""}, {"v2", "", At(2), ""}});
+  Plan plan = Run();
+  ASSERT_EQ(plan.changes.size(), 1u);
+  EXPECT_EQ(plan.changes[0].workload, "default:deployment/good");
+}
+
+TEST_F(PlanTest, RegistryErrorBecomesAProblemOfEachContainer) {
+  Load(Deployment("a", "localhost:5000/down:v1", kAutomated) +
+       Deployment("b", "localhost:5000/up:v1", kAutomated));
+  scans_["localhost:5000/down"] = registry::RepositoryScan{
+      registry::ImageRef::Parse("localhost:5000/down").value(), false,
+      std::unexpected(Error{ErrorKind::kTransient, "localhost:5000: connection refused"})};
+  Tags("localhost:5000/up", {{"v1", "", At(1), ""}, {"v2", "", At(2), ""}});
+  Plan plan = Run();
+  ASSERT_EQ(plan.changes.size(), 1u);
+  EXPECT_EQ(plan.changes[0].workload, "default:deployment/b");
+  ASSERT_EQ(plan.problems.size(), 1u);
+  EXPECT_EQ(plan.problems[0].kind, ErrorKind::kTransient);
+  EXPECT_FALSE(plan.problems[0].notice);
+  EXPECT_THAT(plan.problems[0].message, HasSubstr("default:deployment/a"));
+  EXPECT_THAT(plan.problems[0].message, HasSubstr("connection refused"));
+}
+
+TEST_F(PlanTest, TagWithoutTimeIsANoticeAndDoesNotBlockOthers) {
+  Load(Deployment("web", "localhost:5000/web:a", kAutomated));
+  Tags("localhost:5000/web", {{"a", "", At(1), ""}, {"b", "", At(2), ""},
+                              {"c", "", std::nullopt, "config has no created time"}});
+  Plan plan = Run();
+  ASSERT_EQ(plan.changes.size(), 1u);
+  EXPECT_EQ(plan.changes[0].to.tag(), "b");
+  ASSERT_EQ(plan.problems.size(), 1u);
+  EXPECT_TRUE(plan.problems[0].notice);
+  EXPECT_THAT(plan.problems[0].message, HasSubstr("tag c"));
+  EXPECT_THAT(plan.problems[0].message, HasSubstr("config has no created time"));
+}
+
+TEST_F(PlanTest, TagAtDigestGetsTheNewDigest) {
+  std::string old_digest = "sha256:" + std::string(64, 'a');
+  Load(Deployment("web", "localhost:5000/web:v1@" + old_digest, kAutomated));
+  Tags("localhost:5000/web", {{"v1", "", At(1), ""}, {"v2", "", At(2), ""}});
+  Plan plan = Run();
+  ASSERT_EQ(plan.changes.size(), 1u);
+  EXPECT_EQ(plan.changes[0].to.String(),
+            "localhost:5000/web:v2@sha256:" + std::string(63, 'f') + "2");
+}
+
+TEST_F(PlanTest, LatestIsNeverACandidateByDefault) {
+  Load(Deployment("web", "localhost:5000/web:v1", kAutomated));
+  Tags("localhost:5000/web", {{"v1", "", At(1), ""}, {"latest", "", At(5), ""}});
+  EXPECT_THAT(Run().changes, IsEmpty());
+}
+
+TEST(CommitMessageTest, FluxV1Format) {
+  auto ref = [](const char* s) { return registry::ImageRef::Parse(s).value(); };
+  std::vector<PlannedChange> one = {{"default:deployment/a", "app", "a.yaml", ref("r/a:1"), ref("r/a:2")}};
+  EXPECT_EQ(CommitMessage(one, false, "[ci skip]"), "Auto-release r/a:2\n");
+  EXPECT_EQ(CommitMessage(one, true, "[ci skip]"), "Auto-release r/a:2\n\n[ci skip]\n");
+  std::vector<PlannedChange> many = one;
+  many.push_back({"default:deployment/b", "app", "b.yaml", ref("r/b:1"), ref("r/b:3")});
+  many.push_back({"default:deployment/c", "app", "c.yaml", ref("r/a:1"), ref("r/a:2")});
+  EXPECT_EQ(CommitMessage(many, false, ""),
+            "Auto-release multiple (2) images\n\n - r/a:2\n - r/b:3\n");
+}
+
+}  // namespace
+}  // namespace tagflow::daemon
