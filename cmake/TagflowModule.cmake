@@ -23,7 +23,7 @@ function(tagflow_module name)
     target_link_libraries(${name}_test PRIVATE tagflow_${name} ${M_TEST_DEPS}
                           GTest::gmock GTest::gtest_main)
     gtest_discover_tests(${name}_test
-      PROPERTIES LABELS "unit;${name}"
+      PROPERTIES LABELS "unit\;${name}"
       DISCOVERY_TIMEOUT 60)
   endif()
 endfunction()

@@ -59,6 +59,7 @@ Result<Cycle::Planned> Cycle::ScanAndPlan(std::map<std::string, registry::Reposi
   if (!missing.empty()) scans.merge(deps_.scan_images(missing));
 
   out.plan = MakePlan(automated, scans, deps_.digest_of);
+  out.workloads = std::move(scan->workloads);  // `automated` points into it: last use
   out.plan.problems.insert(out.plan.problems.begin(), filter_problems.begin(),
                            filter_problems.end());
   for (const PlanProblem& p : out.plan.problems) {
@@ -138,6 +139,7 @@ CycleReport Cycle::Run(const std::vector<std::string>& reasons) {
       return finish();
     }
     report.planned = planned->plan.changes;
+    report.workloads = std::move(planned->workloads);
     // A retry re-plans from scratch: keep only this attempt's findings.
     std::vector<std::string> errors = std::move(planned->errors);
     report.notices = std::move(planned->notices);

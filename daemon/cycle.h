@@ -65,6 +65,7 @@ struct CycleReport {
   bool stopped = false;                 // stopped early on request; the remote is untouched
   std::vector<std::string> errors;      // each names file/workload/container/host
   std::vector<std::string> notices;     // logged, not failures
+  std::vector<manifest::Workload> workloads;  // the last scan, for the API
 
   bool ok() const { return errors.empty(); }
 };
@@ -78,6 +79,7 @@ class Cycle {
 
  private:
   struct Planned {
+    std::vector<manifest::Workload> workloads;
     Plan plan;
     std::vector<std::string> errors;
     std::vector<std::string> notices;

@@ -1,0 +1,49 @@
+// Which events are worth a message: the pure decision core of the Notifier.
+//
+//  - success: always sent; if the daemon was failing and the success carries
+//    no errors, a "resolved" goes first. (A cycle that pushed and also failed
+//    reports a success with `errors` set, which does not resolve, and a
+//    failure.)
+//  - failure: sent when the daemon was not failing, when the set of errors
+//    differs from the last one sent, or when `repeat_interval` has passed since
+//    the last one sent (0 = send every failure). Otherwise suppressed.
+//  - CycleOk (a cycle without errors and without changes): a "resolved" when
+//    the daemon was failing, nothing otherwise.
+// A "resolved" event carries the branch and repository of the last failure,
+// its errors (what got resolved) and the time it is made.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "notify/event.h"
+#include "registry/clock.h"
+
+namespace tagflow::notify {
+
+class AlertState {
+ public:
+  explicit AlertState(std::chrono::seconds repeat_interval) : repeat_interval_(repeat_interval) {}
+
+  // The events to send, in order, for an event the daemon reported at `now`.
+  // An event of kind kResolved is treated as a clean cycle at event.time.
+  std::vector<Event> OnEvent(const Event& event, registry::Clock::time_point now);
+  // The events to send for a clean cycle that ended at `now`.
+  std::vector<Event> OnCycleOk(registry::Clock::time_point now);
+
+  // True between a failure and the next success or clean cycle.
+  bool failing() const { return last_failure_.has_value(); }
+
+ private:
+  std::vector<Event> Resolve(registry::Clock::time_point when);
+
+  std::chrono::seconds repeat_interval_;
+  std::optional<Event> last_failure_;       // the last failure reported (sent or not)
+  std::set<std::string> last_sent_errors_;  // error set of the last failure sent
+  registry::Clock::time_point last_sent_at_{};
+};
+
+}  // namespace tagflow::notify

@@ -1,0 +1,122 @@
+#include "notify/alert_state.h"
+
+#include <gtest/gtest.h>
+
+#include "notify/test_util.h"
+
+namespace tagflow::notify {
+namespace {
+
+using std::chrono::minutes;
+using std::chrono::seconds;
+
+std::vector<EventKind> Kinds(const std::vector<Event>& events) {
+  std::vector<EventKind> kinds;
+  for (const Event& e : events) kinds.push_back(e.kind);
+  return kinds;
+}
+
+class AlertStateTest : public ::testing::Test {
+ protected:
+  registry::FakeClock clock_;
+  AlertState state_{minutes(60)};
+};
+
+TEST_F(AlertStateTest, SuccessIsAlwaysSentAndNeverResolvesAnything) {
+  EXPECT_EQ(Kinds(state_.OnEvent(test::SuccessEvent(), clock_.Now())),
+            std::vector{EventKind::kSuccess});
+  EXPECT_EQ(Kinds(state_.OnEvent(test::SuccessEvent(), clock_.Now())),
+            std::vector{EventKind::kSuccess});
+  EXPECT_TRUE(state_.OnCycleOk(clock_.Now()).empty());
+  EXPECT_FALSE(state_.failing());
+}
+
+TEST_F(AlertStateTest, SameFailureIsNotRepeatedWithinTheInterval) {
+  EXPECT_EQ(state_.OnEvent(test::FailureEvent(), clock_.Now()).size(), 1u);
+  EXPECT_TRUE(state_.failing());
+  clock_.Advance(minutes(59));
+  EXPECT_TRUE(state_.OnEvent(test::FailureEvent(), clock_.Now()).empty());
+  clock_.Advance(minutes(1));
+  EXPECT_EQ(state_.OnEvent(test::FailureEvent(), clock_.Now()).size(), 1u) << "interval passed";
+  clock_.Advance(minutes(30));
+  EXPECT_TRUE(state_.OnEvent(test::FailureEvent(), clock_.Now()).empty())
+      << "the interval counts from the last failure sent";
+}
+
+TEST_F(AlertStateTest, ErrorSetIsComparedWithoutOrderOrDuplicates) {
+  ASSERT_EQ(state_.OnEvent(test::FailureEvent({"a", "b"}), clock_.Now()).size(), 1u);
+  EXPECT_TRUE(state_.OnEvent(test::FailureEvent({"b", "a", "a"}), clock_.Now()).empty());
+}
+
+TEST_F(AlertStateTest, DifferentFailureIsSentAtOnce) {
+  ASSERT_EQ(state_.OnEvent(test::FailureEvent({"a"}), clock_.Now()).size(), 1u);
+  auto out = state_.OnEvent(test::FailureEvent({"a", "c"}), clock_.Now());
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].errors, (std::vector<std::string>{"a", "c"}));
+  EXPECT_TRUE(state_.OnEvent(test::FailureEvent({"a", "c"}), clock_.Now()).empty());
+  EXPECT_EQ(state_.OnEvent(test::FailureEvent({"a"}), clock_.Now()).size(), 1u)
+      << "going back to an earlier error set is a change too";
+}
+
+TEST_F(AlertStateTest, ZeroIntervalSendsEveryFailure) {
+  AlertState every(seconds(0));
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(every.OnEvent(test::FailureEvent(), clock_.Now()).size(), 1u);
+  }
+}
+
+TEST_F(AlertStateTest, CleanCycleAfterFailureResolvesOnce) {
+  state_.OnEvent(test::FailureEvent({"x"}), clock_.Now());
+  state_.OnEvent(test::FailureEvent({"y"}), clock_.Now());
+  clock_.Advance(minutes(5));
+  auto out = state_.OnCycleOk(clock_.Now());
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].kind, EventKind::kResolved);
+  EXPECT_EQ(out[0].errors, std::vector<std::string>{"y"}) << "what was failing last";
+  EXPECT_EQ(out[0].branch, "main");
+  EXPECT_EQ(out[0].repo_url, "https://git.example.com/fleet.git");
+  EXPECT_EQ(out[0].time, clock_.Now());
+  EXPECT_FALSE(state_.failing());
+  EXPECT_TRUE(state_.OnCycleOk(clock_.Now()).empty()) << "only once";
+}
+
+TEST_F(AlertStateTest, SuccessAfterFailureSendsResolvedThenSuccess) {
+  state_.OnEvent(test::FailureEvent(), clock_.Now());
+  Event success = test::SuccessEvent();
+  auto out = state_.OnEvent(success, clock_.Now());
+  EXPECT_EQ(Kinds(out), (std::vector{EventKind::kResolved, EventKind::kSuccess}));
+  EXPECT_EQ(out[0].time, success.time);
+  EXPECT_EQ(Kinds(state_.OnEvent(success, clock_.Now())), std::vector{EventKind::kSuccess});
+}
+
+TEST_F(AlertStateTest, SuccessWithErrorsIsSentButResolvesNothing) {
+  state_.OnEvent(test::FailureEvent(), clock_.Now());
+  Event partial = test::SuccessEvent();
+  partial.errors = {"apps/broken.yaml: does not parse"};
+  EXPECT_EQ(Kinds(state_.OnEvent(partial, clock_.Now())), std::vector{EventKind::kSuccess});
+  EXPECT_TRUE(state_.failing());
+  EXPECT_EQ(Kinds(state_.OnCycleOk(clock_.Now())), std::vector{EventKind::kResolved});
+}
+
+TEST_F(AlertStateTest, SuppressedFailuresStillNeedResolving) {
+  state_.OnEvent(test::FailureEvent(), clock_.Now());
+  state_.OnEvent(test::FailureEvent(), clock_.Now());  // suppressed
+  EXPECT_EQ(Kinds(state_.OnCycleOk(clock_.Now())), std::vector{EventKind::kResolved});
+}
+
+TEST_F(AlertStateTest, FailureAfterResolveIsSentEvenIfIdenticalAndRecent) {
+  state_.OnEvent(test::FailureEvent(), clock_.Now());
+  state_.OnCycleOk(clock_.Now());
+  EXPECT_EQ(state_.OnEvent(test::FailureEvent(), clock_.Now()).size(), 1u);
+}
+
+TEST_F(AlertStateTest, ResolvedEventFromCallerActsAsCleanCycle) {
+  Event resolved;
+  resolved.kind = EventKind::kResolved;
+  EXPECT_TRUE(state_.OnEvent(resolved, clock_.Now()).empty()) << "nothing to resolve";
+  state_.OnEvent(test::FailureEvent(), clock_.Now());
+  EXPECT_EQ(Kinds(state_.OnEvent(resolved, clock_.Now())), std::vector{EventKind::kResolved});
+}
+
+}  // namespace
+}  // namespace tagflow::notify

@@ -1,0 +1,261 @@
+#include "notify/notifier.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <utility>
+
+namespace tagflow::notify {
+namespace {
+
+using std::chrono::milliseconds;
+
+std::string_view TargetName(bool slack) { return slack ? "slack" : "webhook"; }
+
+bool IsSuccess(int status) { return status >= 200 && status < 300; }
+bool IsRetryableStatus(int status) { return status == 408 || status == 429 || status >= 500; }
+
+// The first line of a response body, at most 200 bytes: Slack says what is
+// wrong there ("invalid_token", "channel_not_found").
+std::string BodySnippet(std::string_view body) {
+  body = body.substr(0, std::min(body.find_first_of("\r\n"), size_t{200}));
+  return body.empty() ? "" : fmt::format(": {}", body);
+}
+
+milliseconds Backoff(int attempts, milliseconds initial, milliseconds max,
+                     std::optional<std::chrono::seconds> retry_after) {
+  milliseconds delay = initial;
+  for (int i = 1; i < attempts && delay < max; ++i) delay *= 2;
+  if (retry_after) delay = std::max<milliseconds>(delay, *retry_after);
+  return std::min(delay, max);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Notifier>> Notifier::Create(NotifierOptions options, Sender& sender,
+                                                   registry::Clock& clock) {
+  auto check_url = [](std::string_view flag, const std::string& url) -> Result<void> {
+    if (url.empty() || IsHttpUrl(url)) return {};
+    return Fail(ErrorKind::kInvalidInput,
+                fmt::format("{}: not an http:// or https:// URL: {}", flag, RedactUrl(url)));
+  };
+  for (auto [flag, url] :
+       {std::pair<std::string_view, const std::string&>{"--slack-url", options.slack_url},
+        {"--slack-icon-url", options.slack_icon_url},
+        {"--notify-webhook", options.webhook_url}}) {
+    if (auto ok = check_url(flag, url); !ok) return Fail(ok.error());
+  }
+  if (options.repeat_interval.count() < 0) {
+    return Fail(ErrorKind::kInvalidInput, "--notify-repeat-interval: must not be negative");
+  }
+  if (options.queue_capacity == 0 || options.max_attempts < 1 ||
+      options.request_timeout.count() <= 0 || options.initial_backoff.count() <= 0 ||
+      options.max_backoff < options.initial_backoff || options.max_wait.count() <= 0) {
+    return Fail(ErrorKind::kInvalidInput,
+                "notifier: queue capacity, attempts, timeout and backoff "
+                "must be positive (max_backoff >= initial_backoff)");
+  }
+  auto messages = Messages::Create(options.slack_template_success, options.slack_template_failure);
+  if (!messages) return Fail(messages.error());
+  return std::unique_ptr<Notifier>(
+      new Notifier(std::move(options), std::move(*messages), sender, clock));
+}
+
+Notifier::Notifier(NotifierOptions options, Messages messages, Sender& sender,
+                   registry::Clock& clock)
+    : options_(std::move(options)),
+      messages_(std::move(messages)),
+      slack_{options_.slack_url, options_.slack_channel, options_.slack_username,
+             options_.slack_icon_url},
+      sender_(sender),
+      clock_(clock),
+      alerts_(options_.repeat_interval) {
+  worker_ = std::thread([this] { Run(); });
+}
+
+Notifier::~Notifier() { Stop(clock_.Now()); }
+
+void Notifier::Notify(const Event& event) {
+  std::vector<Event> events;
+  {
+    std::lock_guard guard(mu_);
+    if (stopping_) {
+      ++stats_.dropped;
+      return;
+    }
+    events = alerts_.OnEvent(event, clock_.Now());
+  }
+  Enqueue(events);
+}
+
+void Notifier::CycleOk() {
+  std::vector<Event> events;
+  {
+    std::lock_guard guard(mu_);
+    if (stopping_) return;
+    events = alerts_.OnCycleOk(clock_.Now());
+  }
+  Enqueue(events);
+}
+
+void Notifier::Enqueue(const std::vector<Event>& events) {
+  // Formatting happens outside the lock; it needs only immutable members.
+  std::vector<Delivery> deliveries;
+  for (const Event& event : events) {
+    if (!slack_.url.empty()) {
+      deliveries.push_back({Target::kSlack, event.kind, SlackRequest(event, messages_, slack_)});
+    }
+    if (!options_.webhook_url.empty()) {
+      deliveries.push_back(
+          {Target::kWebhook, event.kind,
+           WebhookRequest(event, messages_, options_.webhook_url, options_.webhook_secret)});
+    }
+  }
+  if (deliveries.empty()) return;
+  {
+    std::lock_guard guard(mu_);
+    for (Delivery& delivery : deliveries) {
+      if (stopping_) {
+        ++stats_.dropped;
+        continue;
+      }
+      if (queue_.size() >= options_.queue_capacity) DropOldestLocked();
+      delivery.request.timeout = options_.request_timeout;
+      delivery.request.cancel = &cancel_;
+      delivery.due = clock_.Now();
+      queue_.push_back(std::move(delivery));
+    }
+  }
+  wake_.notify_all();
+}
+
+void Notifier::DropOldestLocked() {
+  const Delivery& oldest = queue_.front();
+  ++stats_.dropped;
+  spdlog::warn("notify: queue full, dropped oldest target={} kind={} dropped_total={}",
+               TargetName(oldest.target == Target::kSlack), EventKindName(oldest.kind),
+               stats_.dropped);
+  queue_.pop_front();
+}
+
+std::optional<size_t> Notifier::NextLocked() const {
+  std::optional<size_t> best;
+  bool seen[2] = {false, false};
+  for (size_t i = 0; i < queue_.size(); ++i) {
+    bool& target_seen = seen[queue_[i].target == Target::kSlack ? 0 : 1];
+    if (target_seen) continue;
+    target_seen = true;
+    if (!best || queue_[i].due < queue_[*best].due) best = i;
+  }
+  return best;
+}
+
+void Notifier::Run() {
+  std::unique_lock lock(mu_);
+  while (true) {
+    registry::Clock::time_point now = clock_.Now();
+    if (stopping_ && (queue_.empty() || now >= stop_deadline_)) break;
+    std::optional<size_t> next = NextLocked();
+    if (!next) {
+      wake_.wait(lock);  // Notify and Stop wake us
+      continue;
+    }
+    if (!stopping_ && queue_[*next].due > now) {
+      WaitLocked(lock, wake_, queue_[*next].due - now);
+      continue;
+    }
+    Delivery delivery = std::move(queue_[*next]);
+    queue_.erase(queue_.begin() + static_cast<std::ptrdiff_t>(*next));
+    if (stopping_) {  // the last attempt must end by the deadline
+      auto left = std::chrono::duration_cast<milliseconds>(stop_deadline_ - now);
+      delivery.request.timeout = std::clamp(left, milliseconds(1), delivery.request.timeout);
+    }
+    in_flight_ = true;
+    lock.unlock();
+    Result<HttpResponse> result = sender_.Post(delivery.request);
+    lock.lock();
+    in_flight_ = false;
+    FinishLocked(std::move(delivery), result, clock_.Now());
+  }
+  worker_done_ = true;
+  done_cv_.notify_all();
+}
+
+void Notifier::WaitLocked(std::unique_lock<std::mutex>& lock, std::condition_variable& cv,
+                          registry::Clock::duration left) {
+  cv.wait_for(lock, std::min<registry::Clock::duration>(left, options_.max_wait));
+}
+
+void Notifier::FinishLocked(Delivery delivery, const Result<HttpResponse>& result,
+                            registry::Clock::time_point now) {
+  ++delivery.attempts;
+  std::string_view target = TargetName(delivery.target == Target::kSlack);
+  if (result && IsSuccess(result->status)) {
+    ++stats_.sent;
+    spdlog::debug("notify: sent target={} kind={} attempts={}", target,
+                  EventKindName(delivery.kind), delivery.attempts);
+    return;
+  }
+  const std::string& url = delivery.request.url;
+  std::string error = result ? fmt::format("POST {}: HTTP {}{}", RedactUrl(url), result->status,
+                                           BodySnippet(result->body))
+                             : result.error().message;
+  error = ScrubUrl(std::move(error), url);
+  stats_.last_error = error;
+  bool retryable =
+      result ? IsRetryableStatus(result->status) : result.error().kind == ErrorKind::kTransient;
+  if (retryable && !stopping_ && delivery.attempts < options_.max_attempts) {
+    milliseconds delay = Backoff(delivery.attempts, options_.initial_backoff, options_.max_backoff,
+                                 result ? result->retry_after : std::nullopt);
+    ++stats_.retried;
+    spdlog::warn(
+        "notify: send failed, will retry target={} kind={} attempt={}/{} retry_in_ms={} "
+        "error=\"{}\"",
+        target, EventKindName(delivery.kind), delivery.attempts, options_.max_attempts,
+        delay.count(), error);
+    delivery.due = now + delay;
+    queue_.push_front(std::move(delivery));  // still the oldest of its target
+    if (queue_.size() > options_.queue_capacity) DropOldestLocked();
+    return;
+  }
+  ++stats_.failed;
+  spdlog::error("notify: giving up target={} kind={} attempts={} error=\"{}\"", target,
+                EventKindName(delivery.kind), delivery.attempts, error);
+}
+
+size_t Notifier::Stop(registry::Clock::time_point deadline) {
+  {
+    std::unique_lock lock(mu_);
+    if (!stopping_) {
+      stopping_ = true;
+      stop_deadline_ = deadline;
+    }
+    wake_.notify_all();
+    for (auto now = clock_.Now(); !worker_done_ && now < stop_deadline_; now = clock_.Now()) {
+      WaitLocked(lock, done_cv_, stop_deadline_ - now);
+    }
+  }
+  cancel_ = true;  // ends an attempt still in flight at the deadline
+  if (worker_.joinable()) worker_.join();
+  std::lock_guard guard(mu_);
+  size_t left = queue_.size();
+  stats_.dropped += left;
+  queue_.clear();
+  if (left > 0) spdlog::warn("notify: stopped with {} notification(s) unsent", left);
+  return left;
+}
+
+NotifierStats Notifier::stats() const {
+  std::lock_guard guard(mu_);
+  NotifierStats stats = stats_;
+  stats.queued = queue_.size() + (in_flight_ ? 1 : 0);
+  return stats;
+}
+
+bool Notifier::failing() const {
+  std::lock_guard guard(mu_);
+  return alerts_.failing();
+}
+
+}  // namespace tagflow::notify

@@ -1,0 +1,157 @@
+// The notifier: turns cycle outcomes into Slack and generic-webhook messages
+// and delivers them from a background thread, so the automation loop never
+// waits on a chat server.
+//
+// The daemon calls, once per cycle:
+//   Notify(event)  when the cycle pushed a commit (kSuccess) or had errors
+//                  (kFailure). A cycle that did both reports both: a success
+//                  whose `errors` holds the cycle's errors, and a failure.
+//   CycleOk()      when the cycle ended without errors and without a commit.
+// A success without errors, or CycleOk, after failures sends one "resolved".
+// AlertState decides what is worth a message (repeat interval, "resolved");
+// each message becomes one delivery per configured target (Slack, webhook).
+//
+// Deliveries wait in a bounded queue. When it is full the oldest is dropped
+// (counted, logged). A worker thread sends them in order per target; a
+// transport error, 408, 429 or 5xx is retried with exponential backoff
+// (doubling from `initial_backoff` up to `max_backoff`, at least Retry-After)
+// up to `max_attempts` tries; any other status is a permanent failure. A
+// target that is down holds back only its own messages.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "notify/alert_state.h"
+#include "notify/event.h"
+#include "notify/payload.h"
+#include "notify/sender.h"
+#include "registry/clock.h"
+#include "registry/error.h"
+
+namespace tagflow::notify {
+
+struct NotifierOptions {
+  std::string slack_url;                       // --slack-url ("" = no Slack)
+  std::string slack_channel;                   // --slack-channel
+  std::string slack_username;                  // --slack-username
+  std::string slack_icon_url;                  // --slack-icon-url
+  std::string slack_template_success;          // --slack-template-success ("" = built-in)
+  std::string slack_template_failure;          // --slack-template-failure ("" = built-in)
+  std::string webhook_url;                     // --notify-webhook ("" = none)
+  std::string webhook_secret;                  // --notify-webhook-secret ("" = unsigned)
+  std::chrono::seconds repeat_interval{3600};  // --notify-repeat-interval (0 = every failure)
+
+  // Tuning without flags.
+  size_t queue_capacity = 100;                        // deliveries waiting, all targets
+  std::chrono::milliseconds request_timeout{10'000};  // per attempt
+  std::chrono::milliseconds initial_backoff{2'000};
+  std::chrono::milliseconds max_backoff{300'000};
+  int max_attempts = 8;
+  // Longest the worker sleeps before reading the clock again while a retry
+  // or the shutdown deadline is pending: bounds the effect of wall-clock
+  // jumps; tests with a FakeClock set it to a millisecond.
+  std::chrono::milliseconds max_wait{1'000};
+};
+
+// Counters for /metrics. `failed` counts deliveries given up (permanent
+// status, attempts exhausted, or the final attempt at shutdown failed);
+// `retried` counts attempts that failed and were rescheduled; `dropped`
+// counts deliveries thrown away unsent (queue full, after Stop, or left at
+// the shutdown deadline).
+struct NotifierStats {
+  uint64_t sent = 0;
+  uint64_t failed = 0;
+  uint64_t retried = 0;
+  uint64_t dropped = 0;
+  size_t queued = 0;       // waiting or in flight
+  std::string last_error;  // redacted; "" until the first failed attempt
+};
+
+class Notifier {
+ public:
+  // Validates `options` and starts the worker. Errors (kInvalidInput) name
+  // the flag: a bad template, a URL that is not http(s) (quoted redacted), a
+  // negative interval. `sender` and `clock` are borrowed and must outlive the
+  // Notifier. With no target configured the Notifier accepts and discards.
+  [[nodiscard]] static Result<std::unique_ptr<Notifier>> Create(NotifierOptions options,
+                                                                Sender& sender,
+                                                                registry::Clock& clock);
+
+  // Stops with an immediate deadline if Stop was not called.
+  ~Notifier();
+  Notifier(const Notifier&) = delete;
+  Notifier& operator=(const Notifier&) = delete;
+
+  // Reports a cycle outcome. Never blocks on the network: decides, formats,
+  // enqueues and returns. Thread-safe.
+  void Notify(const Event& event);
+  // Reports a cycle with no errors and no commit. Thread-safe.
+  void CycleOk();
+
+  // Stops accepting events, then gives every queued delivery one last attempt
+  // (backoff ignored, no further retries) until the queue is empty or
+  // `deadline` passes; an attempt in flight at the deadline is cancelled
+  // (libcurl notices within about a second). What is left is counted as
+  // dropped. Returns the number of deliveries dropped this way. Idempotent;
+  // call it from one thread.
+  size_t Stop(registry::Clock::time_point deadline);
+
+  NotifierStats stats() const;
+  // True between a failure and the next success or clean cycle.
+  bool failing() const;
+
+ private:
+  enum class Target { kSlack, kWebhook };
+  struct Delivery {
+    Target target;
+    EventKind kind;
+    HttpRequest request;
+    int attempts = 0;
+    registry::Clock::time_point due;
+  };
+
+  Notifier(NotifierOptions options, Messages messages, Sender& sender, registry::Clock& clock);
+  void Enqueue(const std::vector<Event>& events);
+  void Run();
+  // Drops the front of the queue (the oldest delivery), counted and logged.
+  void DropOldestLocked();
+  // The index of the next delivery to send (the head of each target's queue
+  // with the earliest due time), or nullopt when the queue is empty.
+  std::optional<size_t> NextLocked() const;
+  // Waits on `cv` for at most `left` and at most options_.max_wait.
+  void WaitLocked(std::unique_lock<std::mutex>& lock, std::condition_variable& cv,
+                  registry::Clock::duration left);
+  // Books the outcome of one attempt; requeues it for a retry when allowed.
+  void FinishLocked(Delivery delivery, const Result<HttpResponse>& result,
+                    registry::Clock::time_point now);
+
+  const NotifierOptions options_;
+  const Messages messages_;
+  const SlackTarget slack_;
+  Sender& sender_;
+  registry::Clock& clock_;
+
+  mutable std::mutex mu_;
+  std::condition_variable wake_;     // work arrived, stop requested
+  std::condition_variable done_cv_;  // worker finished
+  AlertState alerts_;
+  std::deque<Delivery> queue_;
+  NotifierStats stats_;
+  bool in_flight_ = false;
+  bool stopping_ = false;
+  bool worker_done_ = false;
+  registry::Clock::time_point stop_deadline_{};
+  std::atomic<bool> cancel_{false};
+  std::thread worker_;
+};
+
+}  // namespace tagflow::notify
