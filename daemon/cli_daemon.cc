@@ -110,6 +110,7 @@ int RunDaemon(DaemonFlags& f, CliContext& ctx) {
   Result<std::unique_ptr<registry::RegistryService>> service =
       registry::RegistryService::Create(f.registry, clock);
   if (!service) return Usage(ctx, service.error().message);
+  (*service)->limiter().set_cancel(&stopping);  // SIGTERM ends a scan within a request
   Result<std::unique_ptr<daemon::GitRepo>> repo = daemon::OpenGitRepo(f.git);
   if (!repo) return Usage(ctx, repo.error().message);
   notify::CurlSender sender;

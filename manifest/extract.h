@@ -1,0 +1,49 @@
+// From parsed YAML to workloads (DESIGN.md §2). Pure: works on text already
+// in memory, so every shape is tested from strings.
+//
+// Kinds: Deployment, DaemonSet, StatefulSet, ReplicaSet, Job, CronJob
+// (spec.jobTemplate.spec.template), Pod and HelmRelease; a kind ending in
+// `List` is walked through `items`. Documents without a `kind` (kustomization
+// files, chart values) are ignored silently; another kind that carries a pod
+// spec gets a warning, any other kind is ignored.
+//
+// HelmRelease containers come from `spec.values`:
+//  - `image: repo:tag` or `image: {repository, tag[, registry]}` (also
+//    `image: repo` beside `tag:` / `registry:`) at the top: container
+//    "chart-image" (Flux v1's name);
+//  - the same one level down, `values.<key>.image`: container `<key>`;
+//  - `repository.fluxcd.io/<alias>: dot.path` with optional
+//    `tag.fluxcd.io/<alias>` and `registry.fluxcd.io/<alias>` annotations
+//    (paths inside spec.values): container `<alias>`, replacing an
+//    auto-detected container of that name.
+#pragma once
+
+#include <string_view>
+#include <vector>
+
+#include "manifest/workload.h"
+#include "manifest/yaml_tree.h"
+
+namespace tagflow::manifest {
+
+// Flux v1's container name for an image at the top of HelmRelease values.
+inline constexpr std::string_view kChartImageContainer = "chart-image";
+
+struct FileScan {
+  std::vector<Workload> workloads;  // in file order
+  std::vector<Problem> problems;
+};
+
+// Parses `content` (named `file` in messages and in Workload::file) and
+// collects its workloads and the problems met. A file that does not parse
+// yields one kError problem naming line and column, and no workloads.
+FileScan ScanText(std::string_view file, std::string_view content);
+
+// The same on a stream already parsed from `content`.
+FileScan ExtractWorkloads(std::string_view file, std::string_view content, const YamlStream& stream);
+
+// The mapping node of workload `w` inside `stream` (its document root or
+// List item), or nullptr when the stream does not hold it.
+const YamlNode* WorkloadNode(const YamlStream& stream, const Workload& w);
+
+}  // namespace tagflow::manifest

@@ -1,0 +1,62 @@
+// The byte-exact rewrite (DESIGN.md §4): new file contents from old ones.
+//
+// Pure: takes the text of one manifest file and returns the edited text. An
+// image edit replaces the bytes of one scalar (the tag field of a split
+// HelmRelease image, otherwise the whole image value) and keeps its quoting.
+// A policy edit adds, changes or removes one annotation: a changed value is
+// edited in place, a new annotation is appended after the last one with the
+// same indentation (or inside a flow map `{...}`), a removed one loses its
+// line(s); `annotations:` is created at the end of `metadata` with the
+// file's own indentation when missing, and removed again when its last
+// annotation goes. Everything else -- comments, key order, indentation,
+// `---`/`...` markers, CRLF, a BOM, other documents -- stays byte-identical.
+//
+// After editing, the result is parsed again and compared with the original
+// tree plus the intended changes; any other difference refuses the edit.
+#pragma once
+
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "registry/error.h"
+#include "registry/reference.h"
+
+namespace tagflow::manifest {
+
+// Points container `container` of `workload` at `image`: same repository,
+// new tag (and digest). The written form of the rest is kept.
+struct ImageEdit {
+  std::string workload;  // "ns:kind/name"
+  std::string container;
+  registry::ImageRef image;
+};
+
+// Sets policy `policy` ("automated", "locked_msg", "tag.app") of `workload`
+// to `value`, or removes it when `value` is nullopt. Existing spellings of
+// the policy (fluxcd.io/, flux.weave.works/, filter.fluxcd.io/) are edited in
+// place or all removed; a new one is written `fluxcd.io/<policy>: "<value>"`.
+struct PolicyEdit {
+  std::string workload;
+  std::string policy;
+  std::optional<std::string> value;
+};
+
+using Edit = std::variant<ImageEdit, PolicyEdit>;
+
+// Applies `edits` to `content`, the text of manifest file `file` (used in
+// messages), and returns the new text; the same text when the edits change
+// nothing. Errors (nothing is returned):
+//  - kNotFound: a workload or container is not in this file;
+//  - kInvalidInput: the file does not parse, a workload is defined twice in
+//    it, a value cannot be edited in place (tag, anchor, alias, block
+//    scalar, multi-line value: the message says which and where), or an
+//    image edit would change the repository;
+//  - kInternal: the edited text would differ in more than the intended
+//    values (a bug; the message names the file).
+[[nodiscard]] Result<std::string> RewriteManifest(std::string_view file, std::string_view content,
+                                                  std::span<const Edit> edits);
+
+}  // namespace tagflow::manifest

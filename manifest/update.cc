@@ -1,0 +1,233 @@
+#include "manifest/update.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <map>
+
+namespace tagflow::manifest {
+namespace {
+
+using Status = WorkloadResult::Status;
+
+// The workloads `ids` in `scan`, duplicates removed; kNotFound naming every
+// unknown id.
+Result<std::vector<const Workload*>> Lookup(const ScanResult& scan, std::span<const std::string> ids) {
+  std::vector<const Workload*> found;
+  std::vector<std::string> unknown;
+  for (const std::string& id : ids) {
+    const Workload* w = scan.Find(id);
+    if (w == nullptr) {
+      unknown.push_back(id);
+    } else if (std::find(found.begin(), found.end(), w) == found.end()) {
+      found.push_back(w);
+    }
+  }
+  if (!unknown.empty()) {
+    return Fail(ErrorKind::kNotFound,
+                fmt::format("no workload {} in the repository (see list-workloads); nothing changed",
+                            fmt::join(unknown, ", ")));
+  }
+  if (found.empty()) return Fail(ErrorKind::kInvalidInput, "no workload named; nothing changed");
+  return found;
+}
+
+// Refuses paths that leave the root or pass through a symlink.
+Result<std::string> PathInside(const Filesystem& fs, const std::string& root, const std::string& rel) {
+  Result<std::string> clean = CleanRelativePath(rel);
+  if (!clean) return Fail(clean.error());
+  if (clean->empty() || *clean != rel)
+    return Fail(ErrorKind::kInvalidInput, fmt::format("refusing to write {}: not a clean relative path", rel));
+  std::string prefix;
+  for (std::size_t slash = 0; (slash = clean->find('/', slash + 1)) != std::string::npos;) {
+    Result<FileInfo> info = fs.Stat(JoinPath(root, clean->substr(0, slash)));
+    if (!info) return Fail(info.error());
+    if (info->type != FileType::kDirectory) {
+      return Fail(ErrorKind::kInvalidInput,
+                  fmt::format("refusing to write {}: {} is not a directory (a symlink?)", rel,
+                              clean->substr(0, slash)));
+    }
+  }
+  return JoinPath(root, *clean);
+}
+
+bool WouldChange(const Workload& w, const std::string& policy, const std::optional<std::string>& value) {
+  std::vector<std::string> keys = PolicyAnnotationKeys(policy);
+  bool present = false;
+  for (const auto& [key, current] : w.annotations) {
+    if (std::find(keys.begin(), keys.end(), key) == keys.end()) continue;
+    if (!value || current != *value) return true;
+    present = true;
+  }
+  return value && !present;
+}
+
+enum class Event { kAutomate, kDeautomate, kLock, kUnlock, kUpdatePolicy };
+
+constexpr std::array<std::string_view, 5> kEventNames = {"Automated", "Deautomated", "Locked", "Unlocked",
+                                                         "Updated policies"};
+
+std::optional<Event> EventOf(const PolicyUpdate& update, const std::string& policy,
+                             const std::optional<std::string>& value) {
+  bool is_true = value && *value == "true";
+  if (policy == kAutomated) return is_true ? Event::kAutomate : Event::kDeautomate;
+  if (policy == kLocked) return is_true ? Event::kLock : Event::kUnlock;
+  bool with_lock = std::any_of(update.set.begin(), update.set.end(), [](const auto& c) { return c.first == kLocked; });
+  if ((policy == kLockedMsg || policy == kLockedUser) && with_lock) return std::nullopt;
+  return Event::kUpdatePolicy;
+}
+
+std::string PolicyCommitMessage(const std::map<Event, std::vector<std::string>>& events, const Cause& cause) {
+  std::vector<std::string> lines;
+  for (const auto& [event, ids] : events) {
+    lines.push_back(fmt::format("{}: {}", kEventNames[static_cast<std::size_t>(event)], fmt::join(ids, ", ")));
+  }
+  if (lines.empty()) return "";
+  if (cause.message.empty() && lines.size() == 1) return lines.front();
+  std::string head = cause.message.empty() ? "Updated workload policies" : cause.message;
+  return fmt::format("{}\n\n- {}", head, fmt::join(lines, "\n- "));
+}
+
+std::string WithCause(const Cause& cause, std::string message) {
+  return cause.message.empty() ? message : fmt::format("{}\n\n{}", cause.message, message);
+}
+
+}  // namespace
+
+std::string_view StatusName(WorkloadResult::Status status) {
+  switch (status) {
+    case Status::kSuccess: return "success";
+    case Status::kUnchanged: return "unchanged";
+    case Status::kSkipped: return "skipped";
+  }
+  return "unchanged";
+}
+
+Result<std::vector<std::string>> ApplyEdits(Filesystem& fs, const std::string& root, const ScanResult& scan,
+                                            std::span<const Edit> edits, bool dry_run) {
+  std::map<std::string, std::vector<Edit>> by_file;
+  for (const Edit& edit : edits) {
+    const std::string& id = std::visit([](const auto& e) -> const std::string& { return e.workload; }, edit);
+    const Workload* w = scan.Find(id);
+    if (w == nullptr) return Fail(ErrorKind::kNotFound, fmt::format("no workload {} in the repository", id));
+    by_file[w->file].push_back(edit);
+  }
+  std::vector<std::pair<std::string, std::string>> changed;  // path, new contents
+  std::vector<std::string> files;
+  for (const auto& [file, file_edits] : by_file) {
+    Result<std::string> path = PathInside(fs, root, file);
+    if (!path) return Fail(path.error());
+    Result<std::string> content = fs.ReadFile(*path);
+    if (!content) return Fail(content.error());
+    Result<std::string> rewritten = RewriteManifest(file, *content, file_edits);
+    if (!rewritten) return Fail(rewritten.error());
+    if (*rewritten == *content) continue;
+    changed.emplace_back(std::move(*path), std::move(*rewritten));
+    files.push_back(file);
+  }
+  if (!dry_run) {
+    for (const auto& [path, content] : changed) {
+      Result<void> written = fs.ReplaceFile(path, content);
+      if (!written) return Fail(written.error());
+    }
+  }
+  return files;
+}
+
+Result<ChangeSet> UpdatePolicies(Filesystem& fs, const std::string& root, const ScanResult& scan,
+                                 std::span<const std::string> ids, const PolicyUpdate& update,
+                                 const Cause& cause, bool dry_run) {
+  Result<std::vector<const Workload*>> workloads = Lookup(scan, ids);
+  if (!workloads) return Fail(workloads.error());
+  ChangeSet out;
+  std::vector<Edit> edits;
+  std::map<Event, std::vector<std::string>> events;
+  for (const Workload* w : *workloads) {
+    auto changes = update.set;
+    for (const auto& [policy, value] : changes) {
+      if (policy.starts_with(kTagPrefix) && w->FindContainer(policy.substr(kTagPrefix.size())) == nullptr) {
+        return Fail(ErrorKind::kNotFound, fmt::format("workload {} has no container {}; nothing changed", w->id,
+                                                      policy.substr(kTagPrefix.size())));
+      }
+    }
+    if (update.tag_all) {
+      for (const Container& c : w->containers) {
+        changes.emplace_back(TagPolicy(c.name),
+                             update.tag_all->empty() ? std::nullopt : std::optional(*update.tag_all));
+      }
+    }
+    WorkloadResult result{w->id, Status::kUnchanged, {}};
+    for (const auto& [policy, value] : changes) {
+      if (!WouldChange(*w, policy, value)) continue;
+      result.status = Status::kSuccess;
+      result.details.push_back(value ? fmt::format("{}={}", policy, *value) : fmt::format("-{}", policy));
+      if (std::optional<Event> e = EventOf(update, policy, value)) {
+        auto& listed = events[*e];
+        if (std::find(listed.begin(), listed.end(), w->id) == listed.end()) listed.push_back(w->id);
+      }
+    }
+    for (const auto& [policy, value] : changes) edits.push_back(PolicyEdit{w->id, policy, value});
+    out.results.push_back(std::move(result));
+  }
+  Result<std::vector<std::string>> files = ApplyEdits(fs, root, scan, edits, dry_run);
+  if (!files) return Fail(files.error());
+  out.files = std::move(*files);
+  if (!out.files.empty()) out.commit_message = PolicyCommitMessage(events, cause);
+  return out;
+}
+
+Result<ChangeSet> ReleaseImages(Filesystem& fs, const std::string& root, const ScanResult& scan,
+                                std::span<const std::string> ids, const ReleaseSpec& spec, const Cause& cause,
+                                bool dry_run) {
+  if (!spec.image && !spec.latest) {
+    return Fail(ErrorKind::kInvalidInput, "releasing all images needs the registry, which is not available here");
+  }
+  Result<std::vector<const Workload*>> workloads = Lookup(scan, ids);
+  if (!workloads) return Fail(workloads.error());
+  ChangeSet out;
+  std::vector<Edit> edits;
+  std::vector<std::string> released;
+  for (const Workload* w : *workloads) {
+    WorkloadResult result{w->id, Status::kUnchanged, {}};
+    if (w->policies.ignored() || (w->policies.locked() && !spec.force)) {
+      result.status = Status::kSkipped;
+      result.details.push_back(w->policies.ignored() ? "ignored" : "locked");
+      out.results.push_back(std::move(result));
+      continue;
+    }
+    bool used = false;
+    for (const Container& c : w->containers) {
+      std::optional<registry::ImageRef> target = spec.image;
+      if (target && target->CanonicalName() != c.image.CanonicalName()) continue;
+      if (!target) {
+        Result<std::optional<registry::ImageRef>> latest = spec.latest(*w, c);
+        if (!latest) return Fail(latest.error().Wrap(fmt::format("{} container {}", w->id, c.name)));
+        if (!*latest) continue;
+        target = std::move(*latest);
+      }
+      used = true;
+      if (target->tag() == c.image.tag() && target->digest() == c.image.digest()) continue;
+      edits.push_back(ImageEdit{w->id, c.name, *target});
+      result.status = Status::kSuccess;
+      result.details.push_back(fmt::format("{}: {} -> {}", c.name, c.image_text,
+                                           c.image.WithTag(target->tag(), target->digest()).String()));
+    }
+    if (!used && spec.image) {
+      result.status = Status::kSkipped;
+      result.details.push_back(fmt::format("no container uses {}", spec.image->Name()));
+    }
+    if (result.status == Status::kSuccess) released.push_back(w->id);
+    out.results.push_back(std::move(result));
+  }
+  Result<std::vector<std::string>> files = ApplyEdits(fs, root, scan, edits, dry_run);
+  if (!files) return Fail(files.error());
+  out.files = std::move(*files);
+  if (!out.files.empty()) {
+    std::string what = spec.image ? spec.image->String() : "latest images";
+    out.commit_message = WithCause(cause, fmt::format("Release {} to {}", what, fmt::join(released, ", ")));
+  }
+  return out;
+}
+
+}  // namespace tagflow::manifest

@@ -1,0 +1,70 @@
+#include "manifest/workload.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+
+namespace tagflow::manifest {
+
+std::string_view ImageFieldName(ImageField field) {
+  switch (field) {
+    case ImageField::kImage: return "image";
+    case ImageField::kRegistry: return "registry";
+    case ImageField::kRepository: return "repository";
+    case ImageField::kTag: return "tag";
+  }
+  return "image";
+}
+
+const ValueLocation* Container::Source(ImageField field) const {
+  auto it = std::find_if(sources.begin(), sources.end(),
+                         [field](const ValueLocation& s) { return s.field == field; });
+  return it == sources.end() ? nullptr : &*it;
+}
+
+const Container* Workload::FindContainer(std::string_view wanted) const {
+  auto it = std::find_if(containers.begin(), containers.end(),
+                         [wanted](const Container& c) { return c.name == wanted; });
+  return it == containers.end() ? nullptr : &*it;
+}
+
+std::string MakeWorkloadId(std::string_view ns, std::string_view kind, std::string_view name) {
+  std::string lower(kind);
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return fmt::format("{}:{}/{}", ns, lower, name);
+}
+
+Result<std::string> NormalizeWorkloadId(std::string_view id, std::string_view default_ns) {
+  std::string_view ns = default_ns;
+  std::string_view rest = id;
+  if (std::size_t colon = id.find(':'); colon != std::string_view::npos) {
+    ns = id.substr(0, colon);
+    rest = id.substr(colon + 1);
+  }
+  std::size_t slash = rest.find('/');
+  if (ns.empty() || slash == std::string_view::npos || slash == 0 || slash + 1 == rest.size() ||
+      rest.find(':') != std::string_view::npos || rest.find('/', slash + 1) != std::string_view::npos) {
+    return Fail(ErrorKind::kInvalidInput,
+                fmt::format("invalid workload id \"{}\": expected <namespace>:<kind>/<name>", id));
+  }
+  return MakeWorkloadId(ns, rest.substr(0, slash), rest.substr(slash + 1));
+}
+
+std::string_view SeverityName(Severity severity) {
+  switch (severity) {
+    case Severity::kError: return "error";
+    case Severity::kWarning: return "warning";
+    case Severity::kNotice: return "notice";
+  }
+  return "warning";
+}
+
+std::string Problem::ToString() const {
+  if (line <= 0) return fmt::format("{}: {}", file, message);
+  if (column <= 0) return fmt::format("{}:{}: {}", file, line, message);
+  return fmt::format("{}:{}:{}: {}", file, line, column, message);
+}
+
+}  // namespace tagflow::manifest

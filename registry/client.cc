@@ -1,0 +1,299 @@
+#include "registry/client.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+#include <optional>
+
+#include "registry/encoding.h"
+#include "registry/rate_limit.h"
+
+namespace tagflow::registry {
+namespace {
+
+// "CODE: message" of the first entry of a registry error body, or "".
+std::string RegistryErrorText(std::string_view body) {
+  auto doc = nlohmann::json::parse(body, nullptr, false);
+  if (!doc.is_object()) return "";
+  auto errors = doc.find("errors");
+  if (errors == doc.end() || !errors->is_array() || errors->empty()) return "";
+  const auto& first = (*errors)[0];
+  if (!first.is_object()) return "";
+  std::string code = first.value("code", "");
+  std::string message = first.contains("message") && first["message"].is_string()
+                            ? first["message"].get<std::string>()
+                            : "";
+  if (code.empty()) return message;
+  return message.empty() ? code : code + ": " + message;
+}
+
+// The target of a `Link: <url>; rel="next"` header, or "".
+std::string NextLink(std::string_view header) {
+  size_t pos = 0;
+  while (pos < header.size()) {
+    size_t open = header.find('<', pos);
+    if (open == std::string_view::npos) return "";
+    size_t close = header.find('>', open);
+    if (close == std::string_view::npos) return "";
+    size_t end = header.find(',', close);
+    std::string_view params =
+        header.substr(close + 1, end == std::string_view::npos ? end : end - close - 1);
+    if (params.find("rel=\"next\"") != std::string_view::npos ||
+        params.find("rel=next") != std::string_view::npos) {
+      return std::string(header.substr(open + 1, close - open - 1));
+    }
+    if (end == std::string_view::npos) return "";
+    pos = end + 1;
+  }
+  return "";
+}
+
+bool IsDigest(std::string_view reference) { return reference.find(':') != std::string_view::npos; }
+
+}  // namespace
+
+Error ResponseError(const HttpResponse& response, std::string_view host, std::string_view what) {
+  std::string detail = RegistryErrorText(response.body);
+  std::string status = detail.empty() ? fmt::format("HTTP {}", response.status)
+                                      : fmt::format("HTTP {}: {}", response.status, detail);
+  int s = response.status;
+  ErrorKind kind = ErrorKind::kInvalidInput;
+  std::string message;
+  if (IsTooManyRequests(response)) {
+    kind = ErrorKind::kTransient;
+    message = fmt::format("registry {} is rate-limiting requests for {} ({})", host, what, status);
+  } else if (s == 401 || s == 403) {
+    kind = ErrorKind::kUnauthorized;
+    message = fmt::format("registry {} refused access to {} ({})", host, what, status);
+  } else if (s == 404) {
+    kind = ErrorKind::kNotFound;
+    message = fmt::format("registry {}: {} not found ({})", host, what, status);
+  } else {
+    kind = s >= 500 ? ErrorKind::kTransient : ErrorKind::kInvalidInput;
+    message = fmt::format("registry {}: unexpected answer for {} ({})", host, what, status);
+  }
+  return Error{kind, message};
+}
+
+Client::Client(HttpClient& http, Authenticator& auth, const DockerConfig& credentials,
+               ClientOptions options)
+    : http_(http), auth_(auth), credentials_(credentials), options_(std::move(options)) {}
+
+Result<void> Client::Ping(std::string_view host, bool again) {
+  auto state = Host(host, again);
+  if (!state) return Fail(state.error());
+  return {};
+}
+
+Result<Client::HostState> Client::Host(std::string_view host, bool again) {
+  if (!again) {
+    std::lock_guard lock(mu_);
+    if (auto it = hosts_.find(host); it != hosts_.end()) return it->second;
+  }
+  auto parts = ParseUrl(fmt::format("https://{}", host));
+  if (!parts) return Fail(parts.error());
+  bool insecure = options_.insecure_hosts.contains(parts->authority) ||
+                  options_.insecure_hosts.contains(parts->host);
+  // Insecure hosts are asked over plain HTTP first: a TLS server answers that
+  // at once (400 or a closed connection), whereas a plain-HTTP server sent a
+  // TLS hello may wait for a line break until the timeout. A redirect to
+  // https is followed, and the scheme that answered is kept.
+  std::vector<std::string> schemes = {"https"};
+  if (insecure) schemes = {"http", "https"};
+  auto settle = [&](const HttpResponse& response) -> Result<HostState> {
+    HostState state;
+    auto answered = ParseUrl(response.url);
+    if (!answered) return Fail(answered.error());
+    state.base_url = fmt::format("{}://{}", answered->scheme, host);
+    if (response.status == 401) {
+      auto challenge = ParseChallenge(response.Header("www-authenticate"));
+      if (!challenge) return Fail(challenge.error().Wrap(fmt::format("registry {}", host)));
+      state.challenge = std::move(*challenge);
+    } else if (response.status == 404) {
+      return Fail(
+          ErrorKind::kInvalidInput,
+          fmt::format("registry {} does not serve the v2 API (GET /v2/ gave HTTP 404)", host));
+    } else if (response.status != 200) {
+      return Fail(ResponseError(response, host, "the v2 API"));
+    }
+    std::lock_guard lock(mu_);
+    return hosts_.insert_or_assign(std::string(host), std::move(state)).first->second;
+  };
+  Error last{ErrorKind::kTransient, ""};
+  std::optional<HttpResponse> odd_answer;  // not a registry answer, over http
+  for (const auto& scheme : schemes) {
+    HttpRequest request;
+    request.url = fmt::format("{}://{}/v2/", scheme, host);
+    request.timeout = options_.timeout;
+    auto response = http_.Send(request);
+    if (!response) {
+      last = response.error().Wrap(fmt::format("registry {}", host));
+      continue;
+    }
+    if (response->status == 200 || response->status == 401 || scheme == schemes.back()) {
+      return settle(*response);
+    }
+    odd_answer = std::move(*response);
+  }
+  if (odd_answer) return settle(*odd_answer);
+  return Fail(last);
+}
+
+Result<std::string> Client::RepositoryUrl(const ImageRef& image, std::string_view suffix) {
+  auto state = Host(image.ApiHost());
+  if (!state) return Fail(state.error());
+  return fmt::format("{}/v2/{}/{}", state->base_url, image.Repository(), suffix);
+}
+
+Result<HttpResponse> Client::Get(const ImageRef& image, const std::string& url,
+                                 std::string_view accept) {
+  std::string host = image.ApiHost();
+  auto state = Host(host);
+  if (!state) return Fail(state.error());
+  auto credentials = credentials_.For(image.CanonicalDomain());
+  std::string scope = fmt::format("repository:{}:pull", image.Repository());
+  Challenge challenge = state->challenge;
+  for (int attempt = 0;; ++attempt) {
+    HttpRequest request;
+    request.url = url;
+    request.timeout = options_.timeout;
+    if (!accept.empty()) request.SetHeader("Accept", std::string(accept));
+    auto authorization = auth_.Authorization(host, challenge, scope, credentials, attempt > 0);
+    if (!authorization) return Fail(authorization.error());
+    if (!authorization->empty()) request.SetHeader("Authorization", *authorization);
+    auto response = http_.Send(request);
+    if (!response) return response;
+    std::optional<Challenge> fresh;
+    if (response->status == 401 && attempt == 0) {
+      auto parsed = ParseChallenge(response->Header("www-authenticate"));
+      if (parsed && !parsed->scheme.empty()) fresh = std::move(*parsed);
+    }
+    if (!fresh) {
+      if (response->status == 401 && !credentials) {
+        return Fail(ErrorKind::kUnauthorized,
+                    fmt::format("registry {} requires authentication for {} and --docker-config "
+                                "has no credentials for {}",
+                                host, image.CanonicalName(), image.CanonicalDomain()));
+      }
+      return response;
+    }
+    // A fresh challenge: the registry may want another scheme or scope than
+    // its /v2/ answer suggested, or the cached token was revoked.
+    if (std::string s = fresh->Param("scope"); !s.empty()) scope = s;
+    challenge = *fresh;
+    std::lock_guard lock(mu_);
+    if (auto it = hosts_.find(host); it != hosts_.end()) {
+      it->second.challenge = *fresh;
+      it->second.challenge.params.erase("scope");
+    }
+  }
+}
+
+Result<std::vector<std::string>> Client::ListTags(const ImageRef& image) {
+  std::string host = image.ApiHost();
+  std::string what = fmt::format("tags of {}", image.CanonicalName());
+  std::string query =
+      options_.tag_page_size > 0 ? fmt::format("?n={}", options_.tag_page_size) : "";
+  auto first = RepositoryUrl(image, "tags/list" + query);
+  if (!first) return Fail(first.error());
+  std::vector<std::string> tags;
+  std::string url = *first;
+  auto origin = ParseUrl(url);
+  if (!origin) return Fail(origin.error());
+  for (int page = 0;; ++page) {
+    if (page >= options_.max_tag_pages) {
+      return Fail(ErrorKind::kInvalidInput, fmt::format("registry {}: more than {} pages of {}",
+                                                        host, options_.max_tag_pages, what));
+    }
+    auto response = Get(image, url, "application/json");
+    if (!response) return Fail(response.error());
+    if (response->status == 400 && page == 0 && !query.empty()) {
+      // Some registries refuse a page size they do not like: ask for their own.
+      url = url.substr(0, url.size() - query.size());
+      query.clear();
+      --page;
+      continue;
+    }
+    if (response->status == 404) {
+      return Fail(ErrorKind::kNotFound,
+                  fmt::format("registry {}: repository {} not found", host, image.Repository()));
+    }
+    if (response->status != 200) return Fail(ResponseError(*response, host, what));
+    auto doc = nlohmann::json::parse(response->body, nullptr, false);
+    if (!doc.is_object()) {
+      return Fail(ErrorKind::kTransient, fmt::format("registry {}: the tag list of {} is not JSON",
+                                                     host, image.Repository()));
+    }
+    auto list = doc.find("tags");
+    if (list != doc.end() && list->is_array()) {
+      for (const auto& tag : *list) {
+        if (tag.is_string()) tags.push_back(tag.get<std::string>());
+      }
+    } else if (list != doc.end() && !list->is_null()) {
+      return Fail(ErrorKind::kTransient,
+                  fmt::format("registry {}: the tag list of {} has no tags array", host,
+                              image.Repository()));
+    }
+    std::string next = NextLink(response->Header("link"));
+    if (next.empty()) break;
+    auto resolved = ResolveUrl(url, next);
+    if (!resolved) return Fail(resolved.error());
+    auto parts = ParseUrl(*resolved);
+    if (!parts || parts->authority != origin->authority || parts->scheme != origin->scheme) {
+      return Fail(ErrorKind::kInvalidInput,
+                  fmt::format("registry {}: tag list pagination points to another host", host));
+    }
+    url = *resolved;
+  }
+  std::sort(tags.begin(), tags.end());
+  tags.erase(std::unique(tags.begin(), tags.end()), tags.end());
+  return tags;
+}
+
+Result<FetchedManifest> Client::GetManifest(const ImageRef& image, std::string_view reference) {
+  std::string host = image.ApiHost();
+  std::string what = fmt::format("manifest {}{}{}", image.CanonicalName(),
+                                 IsDigest(reference) ? "@" : ":", reference);
+  auto url = RepositoryUrl(image, fmt::format("manifests/{}", reference));
+  if (!url) return Fail(url.error());
+  auto response = Get(image, *url, ManifestAccept());
+  if (!response) return Fail(response.error());
+  if (response->status != 200) return Fail(ResponseError(*response, host, what));
+  FetchedManifest fetched;
+  std::string expected =
+      IsDigest(reference) ? std::string(reference) : response->Header("docker-content-digest");
+  if (!expected.empty()) {
+    if (auto ok = VerifyDigest(expected, response->body); !ok) {
+      return Fail(ok.error().Wrap(fmt::format("registry {}: {}", host, what)));
+    }
+    fetched.digest = expected;
+  } else {
+    fetched.digest = Sha256Digest(response->body);
+  }
+  auto manifest = ParseManifest(response->Header("content-type"), response->body);
+  if (manifest) {
+    fetched.manifest = std::move(*manifest);
+  } else {
+    fetched.problem = manifest.error().message;
+  }
+  return fetched;
+}
+
+Result<ImageConfig> Client::GetImageConfig(const ImageRef& image, std::string_view digest) {
+  std::string host = image.ApiHost();
+  std::string what = fmt::format("config blob {}@{}", image.CanonicalName(), digest);
+  auto url = RepositoryUrl(image, fmt::format("blobs/{}", digest));
+  if (!url) return Fail(url.error());
+  auto response = Get(image, *url, "");
+  if (!response) return Fail(response.error());
+  if (response->status != 200) return Fail(ResponseError(*response, host, what));
+  if (auto ok = VerifyDigest(digest, response->body); !ok) {
+    return Fail(ok.error().Wrap(fmt::format("registry {}: {}", host, what)));
+  }
+  auto config = ParseImageConfig(response->body);
+  if (!config) return Fail(config.error().Wrap(fmt::format("registry {}: {}", host, what)));
+  return config;
+}
+
+}  // namespace tagflow::registry

@@ -1,0 +1,98 @@
+// The Docker Registry HTTP API v2 / OCI distribution client: ping, tag list,
+// manifests, config blobs. Authentication (Bearer or Basic, answered from the
+// host's challenge) and the scheme of insecure hosts are handled here; rate
+// limits, retries after 429 and request counting live in the HttpClient passed
+// in (a ThrottledHttpClient). Thread-safe.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "registry/auth.h"
+#include "registry/docker_config.h"
+#include "registry/error.h"
+#include "registry/http.h"
+#include "registry/oci.h"
+#include "registry/reference.h"
+
+namespace tagflow::registry {
+
+struct ClientOptions {
+  // Hosts ("host" or "host:port") asked over plain HTTP first, then over
+  // HTTPS with TLS unverified (which the HttpClient decides); the scheme that
+  // answers like a registry is kept.
+  std::set<std::string> insecure_hosts;
+  std::chrono::milliseconds timeout{30'000};  // per request
+  int tag_page_size = 1000;                   // `?n=` of the first tag-list request; 0: none
+  int max_tag_pages = 1000;                   // a Link chain longer than this is an error
+};
+
+struct FetchedManifest {
+  std::string digest;  // verified digest of the body
+  Manifest manifest;
+  // Set when the body is not a manifest tagflow can read (schema 1, an
+  // artifact, not JSON): the digest is still valid, `manifest` is empty.
+  std::string problem;
+};
+
+class Client {
+ public:
+  // Borrows everything; all must outlive the client.
+  Client(HttpClient& http, Authenticator& auth, const DockerConfig& credentials,
+         ClientOptions options);
+
+  // GET /v2/ on `host` (an ApiHost()), once per host for the client's life
+  // unless `again`: picks the scheme and learns the auth challenge.
+  // kTransient when the host cannot be reached, kInvalidInput when it does
+  // not speak the v2 API.
+  [[nodiscard]] Result<void> Ping(std::string_view host, bool again = false);
+
+  // Every tag of the image's repository, following Link pagination, sorted
+  // in byte order without duplicates. kNotFound for an unknown repository,
+  // kUnauthorized for refused credentials (message names the host, never a
+  // secret), kTransient for network failures, 5xx and rate limits.
+  [[nodiscard]] Result<std::vector<std::string>> ListTags(const ImageRef& image);
+
+  // The manifest (index, list or image manifest) for `reference`, a tag or a
+  // digest of the image's repository. The body is verified against the
+  // requested digest or the Docker-Content-Digest header. kNotFound for an
+  // unknown tag or repository; kInternal for a digest mismatch. A body that
+  // is not a supported manifest is a success with `problem` set.
+  [[nodiscard]] Result<FetchedManifest> GetManifest(const ImageRef& image,
+                                                    std::string_view reference);
+
+  // The image config blob `digest`, verified and parsed.
+  [[nodiscard]] Result<ImageConfig> GetImageConfig(const ImageRef& image, std::string_view digest);
+
+ private:
+  struct HostState {
+    std::string base_url;  // "https://host:port"
+    Challenge challenge;
+  };
+
+  Result<HostState> Host(std::string_view host, bool again = false);
+  // GET `url` of the image's repository with its Authorization, answering a
+  // fresh 401 challenge once.
+  Result<HttpResponse> Get(const ImageRef& image, const std::string& url, std::string_view accept);
+  Result<std::string> RepositoryUrl(const ImageRef& image, std::string_view suffix);
+
+  HttpClient& http_;
+  Authenticator& auth_;
+  const DockerConfig& credentials_;
+  ClientOptions options_;
+  std::mutex mu_;
+  std::map<std::string, HostState, std::less<>> hosts_;
+};
+
+// The error for a registry response that is not a success: kind from the
+// status (401/403 kUnauthorized, 404 kNotFound, 429 and 5xx kTransient,
+// other 4xx kInvalidInput), message naming the host, `what` was asked for,
+// the status and the registry's own error code and message.
+Error ResponseError(const HttpResponse& response, std::string_view host, std::string_view what);
+
+}  // namespace tagflow::registry

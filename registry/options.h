@@ -1,0 +1,33 @@
+// Every registry-related flag of `tagflow daemon` and `tagflow list-images`
+// as one value the CLI fills (DESIGN.md §5, §6). Defaults are the flags'
+// defaults.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "registry/error.h"
+
+namespace tagflow::registry {
+
+struct RegistryOptions {
+  double rps = 50;  // --registry-rps: requests per second per host (0 = no limit)
+  int burst = 10;   // --registry-burst: requests a host may get at once
+  std::vector<std::string> insecure_hosts;  // --registry-insecure-host (repeatable)
+  std::vector<std::string> include_images;  // --registry-include-image globs ([] = all)
+  std::vector<std::string> exclude_images;  // --registry-exclude-image globs
+  std::string docker_config;                // --docker-config: config.json ("" = none)
+  std::string cache_dir;                 // --cache-dir ("" = in memory only); see DefaultCacheDir()
+  std::string platform = "linux/amd64";  // --registry-platform os/arch[/variant]
+  std::chrono::milliseconds timeout{30'000};  // --registry-timeout, per request
+  int concurrency = 4;                        // --registry-concurrency: repositories at once
+};
+
+// $XDG_CACHE_HOME/tagflow, else $HOME/.cache/tagflow, else "" (in memory).
+std::string DefaultCacheDir();
+
+// Checks ranges and the platform; kInvalidInput naming the flag and value.
+[[nodiscard]] Result<void> Validate(const RegistryOptions& options);
+
+}  // namespace tagflow::registry

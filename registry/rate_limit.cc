@@ -1,0 +1,131 @@
+#include "registry/rate_limit.h"
+
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <ctime>
+
+namespace tagflow::registry {
+namespace {
+
+std::string FormatTime(Clock::time_point t) {
+  return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", std::chrono::floor<std::chrono::seconds>(t));
+}
+
+}  // namespace
+
+HostRateLimiter::HostRateLimiter(Clock& clock, RateLimitOptions options)
+    : clock_(clock), options_(options) {}
+
+Result<void> HostRateLimiter::Acquire(std::string_view host) {
+  auto cancelled = [&] {
+    return Fail(ErrorKind::kTransient,
+                fmt::format("registry request to {} cancelled: shutting down", host));
+  };
+  if (Cancelled()) return cancelled();
+  Clock::duration wait{};
+  {
+    std::lock_guard lock(mu_);
+    auto it = buckets_.find(host);
+    if (it == buckets_.end()) it = buckets_.emplace(std::string(host), Bucket{}).first;
+    Bucket& b = it->second;
+    Clock::time_point now = clock_.Now();
+    if (b.backoff_until > now) {
+      wait = b.backoff_until - now;
+      if (wait > options_.max_wait) {
+        return Fail(ErrorKind::kTransient,
+                    fmt::format("registry {} is rate-limiting us; backing off until {}", host,
+                                FormatTime(b.backoff_until)));
+      }
+    }
+    if (options_.rps > 0) {
+      double burst = std::max(1, options_.burst);
+      if (b.fresh) {
+        b.tokens = burst;
+        b.fresh = false;
+      } else {
+        double elapsed = std::chrono::duration<double>(now - b.last).count();
+        b.tokens = std::min(burst, b.tokens + std::max(0.0, elapsed) * options_.rps);
+      }
+      b.last = now;
+      b.tokens -= 1;
+      if (b.tokens < 0) {
+        auto deficit = std::chrono::duration<double>(-b.tokens / options_.rps);
+        wait = std::max(wait, std::chrono::duration_cast<Clock::duration>(deficit));
+      }
+    }
+  }
+  // Sleep in slices so a cancel is seen quickly.
+  const Clock::duration slice = std::chrono::milliseconds(100);
+  while (wait > Clock::duration::zero()) {
+    if (Cancelled()) return cancelled();
+    Clock::duration step = std::min(wait, slice);
+    clock_.SleepFor(step);
+    wait -= step;
+  }
+  return {};
+}
+
+void HostRateLimiter::BackOff(std::string_view host, Clock::duration wait) {
+  std::lock_guard lock(mu_);
+  auto it = buckets_.find(host);
+  if (it == buckets_.end()) it = buckets_.emplace(std::string(host), Bucket{}).first;
+  it->second.backoff_until = std::max(it->second.backoff_until, clock_.Now() + wait);
+}
+
+std::optional<Clock::time_point> HostRateLimiter::BackoffUntil(std::string_view host) {
+  std::lock_guard lock(mu_);
+  auto it = buckets_.find(host);
+  if (it == buckets_.end() || it->second.backoff_until <= clock_.Now()) return std::nullopt;
+  return it->second.backoff_until;
+}
+
+bool IsTooManyRequests(const HttpResponse& response) {
+  if (response.status == 429) return true;
+  if (response.status < 400) return false;
+  std::string body = response.body.substr(0, 4096);
+  for (char& c : body) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return body.find("TOOMANYREQUESTS") != std::string::npos;
+}
+
+std::optional<Clock::duration> ParseRetryAfter(std::string_view value, Clock::time_point now) {
+  while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+  while (!value.empty() && value.back() == ' ') value.remove_suffix(1);
+  if (value.empty()) return std::nullopt;
+  if (std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    if (value.size() > 9) return std::nullopt;
+    return std::chrono::seconds(std::stol(std::string(value)));
+  }
+  std::tm tm{};
+  std::string text(value);
+  const char* end = strptime(text.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  if (end == nullptr || *end != '\0') return std::nullopt;
+  auto at = std::chrono::system_clock::from_time_t(timegm(&tm));
+  return std::max<Clock::duration>(Clock::duration::zero(), at - now);
+}
+
+ThrottledHttpClient::ThrottledHttpClient(HttpClient& inner, HostRateLimiter& limiter,
+                                         Metrics& metrics, Clock& clock)
+    : inner_(inner), limiter_(limiter), metrics_(metrics), clock_(clock) {}
+
+Result<HttpResponse> ThrottledHttpClient::Send(const HttpRequest& request) {
+  auto url = ParseUrl(request.url);
+  if (!url) return Fail(url.error());
+  const std::string& host = url->authority;
+  RequestKind kind = ClassifyRequest(request.url);
+  const RateLimitOptions& opts = limiter_.options();
+  for (int attempt = 0;; ++attempt) {
+    if (auto ok = limiter_.Acquire(host); !ok) return Fail(ok.error());
+    auto response = inner_.Send(request);
+    metrics_.CountRequest(host, kind, response ? response->status : 0);
+    if (!response || !IsTooManyRequests(*response)) return response;
+    auto wait = ParseRetryAfter(response->Header("retry-after"), clock_.Now());
+    if (!wait) wait = opts.initial_backoff * (1 << std::min(attempt, 10));
+    limiter_.BackOff(host, *wait);
+    if (attempt >= opts.max_retries || *wait > opts.max_wait) return response;
+  }
+}
+
+}  // namespace tagflow::registry

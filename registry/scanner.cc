@@ -1,0 +1,278 @@
+#include "registry/scanner.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <atomic>
+#include <set>
+#include <thread>
+#include <unordered_map>
+
+namespace tagflow::registry {
+namespace {
+
+std::vector<TagFilter> GlobFilters(const std::vector<std::string>& patterns) {
+  std::vector<TagFilter> out;
+  for (const auto& p : patterns) {
+    auto f = TagFilter::Parse("glob:" + p);
+    if (f) {
+      out.push_back(std::move(*f));
+    } else {
+      spdlog::warn("ignoring image glob \"{}\": {}", p, f.error().message);
+    }
+  }
+  return out;
+}
+
+bool AnyMatches(const std::vector<TagFilter>& globs, std::string_view name) {
+  return std::any_of(globs.begin(), globs.end(),
+                     [&](const TagFilter& g) { return g.Matches(name); });
+}
+
+// Errors that say "try the whole repository again later" rather than "this
+// one tag is bad".
+bool FailsRepository(const Error& e) {
+  return e.kind == ErrorKind::kTransient || e.kind == ErrorKind::kUnauthorized;
+}
+
+}  // namespace
+
+// Records fetched during one repository scan, written to the cache at its end.
+class Scanner::Pending {
+ public:
+  const ImageRecord* Find(const std::string& digest) const {
+    auto it = index_.find(digest);
+    return it == index_.end() ? nullptr : &records_[it->second];
+  }
+  void Add(ImageRecord r) {
+    index_[r.digest] = records_.size();
+    records_.push_back(std::move(r));
+  }
+  const std::vector<ImageRecord>& records() const { return records_; }
+
+ private:
+  std::vector<ImageRecord> records_;
+  std::unordered_map<std::string, size_t> index_;
+};
+
+Scanner::Scanner(Client& client, Cache* cache, Metrics& metrics, Clock& clock, ScanOptions options)
+    : client_(client),
+      cache_(cache),
+      metrics_(metrics),
+      clock_(clock),
+      options_(std::move(options)),
+      include_(GlobFilters(options_.include_images)),
+      exclude_(GlobFilters(options_.exclude_images)) {}
+
+bool Scanner::Excluded(const ImageRef& image) const {
+  std::string name = image.CanonicalName();
+  if (!include_.empty() && !AnyMatches(include_, name)) return true;
+  return AnyMatches(exclude_, name);
+}
+
+Result<ImageRecord> Scanner::Record(const ImageRef& image, const std::string& digest,
+                                    std::optional<FetchedManifest> prefetched, Pending& pending) {
+  if (const ImageRecord* r = pending.Find(digest)) {
+    metrics_.CountCacheHit();
+    return *r;
+  }
+  if (cache_ != nullptr) {
+    if (auto r = cache_->GetImage(digest)) {
+      metrics_.CountCacheHit();
+      return *r;
+    }
+  }
+  metrics_.CountCacheMiss();
+  if (!prefetched) {
+    auto fetched = client_.GetManifest(image, digest);
+    if (!fetched) return Fail(fetched.error());
+    prefetched = std::move(*fetched);
+  }
+  ImageRecord record;
+  record.digest = digest;
+  record.media_type = prefetched->manifest.media_type;
+  if (!prefetched->problem.empty()) {
+    record.problem = prefetched->problem;
+  } else if (prefetched->manifest.is_index) {
+    record.platforms = prefetched->manifest.entries;
+  } else {
+    auto config = client_.GetImageConfig(image, prefetched->manifest.config_digest);
+    if (!config && config.error().kind != ErrorKind::kInvalidInput) return Fail(config.error());
+    if (config) {
+      record.config = std::move(*config);
+    } else {
+      record.problem = config.error().message;
+    }
+  }
+  pending.Add(record);
+  return record;
+}
+
+Result<void> Scanner::Resolve(const ImageRef& image, TagMetadata& tag, Pending& pending) {
+  std::optional<FetchedManifest> prefetched;
+  if (tag.digest.empty()) {
+    auto fetched = client_.GetManifest(image, tag.tag);
+    if (!fetched) return Fail(fetched.error());
+    tag.digest = fetched->digest;
+    prefetched = std::move(*fetched);
+  }
+  auto record = Record(image, tag.digest, std::move(prefetched), pending);
+  if (!record) return Fail(record.error());
+  if (IsIndexType(record->media_type) && record->problem.empty()) {
+    Manifest index;
+    index.entries = record->platforms;
+    const IndexEntry* entry = SelectPlatform(index, options_.platform);
+    if (entry == nullptr) {
+      tag.problem = fmt::format("the image index has no {} image", options_.platform.String());
+      return {};
+    }
+    record = Record(image, entry->digest, std::nullopt, pending);
+    if (!record) return Fail(record.error());
+    if (IsIndexType(record->media_type) && record->problem.empty()) {
+      tag.problem = "nested image index";
+      return {};
+    }
+  }
+  if (!record->problem.empty()) {
+    tag.problem = record->problem;
+    return {};
+  }
+  tag.created = CreationTime(record->config);
+  if (!tag.created) {
+    tag.problem =
+        "no creation time: the config has no created and no org.opencontainers.image.created "
+        "or org.label-schema.build-date label";
+  }
+  return {};
+}
+
+Result<std::vector<TagMetadata>> Scanner::ScanRepository(const ScanTarget& target) {
+  const ImageRef& image = target.image;
+  std::string name = image.CanonicalName();
+  auto listed = client_.ListTags(image);
+  if (!listed) return Fail(listed.error());
+
+  std::unordered_map<std::string, std::string> known;
+  if (cache_ != nullptr) {
+    if (auto previous = cache_->GetRepository(name)) {
+      for (auto& t : previous->tags) known[t.tag] = std::move(t.digest);
+    }
+  }
+  std::set<std::string, std::less<>> wanted(target.wanted.begin(), target.wanted.end());
+  auto needed = [&](const std::string& tag) {
+    if (wanted.contains(tag)) return true;
+    return std::any_of(target.filters.begin(), target.filters.end(),
+                       [&](const TagFilter& f) { return f.NeedsCreationTime() && f.Matches(tag); });
+  };
+
+  Pending pending;
+  std::vector<TagMetadata> tags;
+  tags.reserve(listed->size());
+  std::optional<Error> failure;
+  for (const auto& tag_name : *listed) {
+    TagMetadata tag;
+    tag.tag = tag_name;
+    if (auto it = known.find(tag_name); it != known.end()) tag.digest = it->second;
+    if (!failure && needed(tag_name)) {
+      bool was_known = !tag.digest.empty();
+      auto ok = Resolve(image, tag, pending);
+      if (!ok && FailsRepository(ok.error())) {
+        failure = ok.error();
+      } else if (!ok) {
+        tag.problem = ok.error().message;
+      }
+      if (!tag.problem.empty() && !was_known) {
+        spdlog::warn("registry tag has no known creation time image={}:{} reason=\"{}\"", name,
+                     tag_name, tag.problem);
+      }
+    } else if (!tag.digest.empty() && cache_ != nullptr) {
+      // Free knowledge: what the cache holds about a tag nobody needs now.
+      if (auto r = cache_->GetImage(tag.digest); r && !IsIndexType(r->media_type)) {
+        tag.created = CreationTime(r->config);
+      }
+    }
+    tags.push_back(std::move(tag));
+  }
+
+  if (cache_ != nullptr) {
+    RepositoryRecord record;
+    record.listed_at = clock_.Now();
+    for (const auto& t : tags) record.tags.push_back({t.tag, t.digest});
+    auto stored = cache_->PutImages(pending.records());
+    if (stored) stored = cache_->PutRepository(name, record);
+    if (!stored)
+      spdlog::warn("registry cache write failed repository={} error=\"{}\"", name,
+                   stored.error().message);
+  }
+  if (failure) return Fail(*failure);
+  return tags;
+}
+
+std::map<std::string, RepositoryScan> Scanner::Scan(const std::vector<ScanTarget>& targets) {
+  std::map<std::string, RepositoryScan> results;
+  std::map<std::string, ScanTarget> merged;
+  for (const auto& t : targets) {
+    std::string name = t.image.CanonicalName();
+    auto [it, fresh] = merged.try_emplace(name, t);
+    if (!fresh) {
+      it->second.filters.insert(it->second.filters.end(), t.filters.begin(), t.filters.end());
+      it->second.wanted.insert(it->second.wanted.end(), t.wanted.begin(), t.wanted.end());
+    }
+  }
+  std::vector<std::pair<const std::string*, const ScanTarget*>> work;
+  for (const auto& [name, target] : merged) {
+    RepositoryScan& scan = results[name];
+    scan.image = target.image;
+    if (Excluded(target.image)) {
+      scan.excluded = true;
+      scan.tags = Fail(ErrorKind::kInvalidInput,
+                       fmt::format("{} is not scanned (--registry-include-image / "
+                                   "--registry-exclude-image)",
+                                   name));
+    } else {
+      work.emplace_back(&name, &target);
+    }
+  }
+
+  std::mutex mu;
+  std::map<std::string, Error> down_hosts;  // hosts found unreachable this cycle
+  std::atomic<size_t> next{0};
+  auto worker = [&] {
+    for (size_t i = next++; i < work.size(); i = next++) {
+      const auto& [name, target] = work[i];
+      std::string host = target->image.ApiHost();
+      Result<std::vector<TagMetadata>> result;
+      {
+        std::lock_guard lock(mu);
+        if (auto it = down_hosts.find(host); it != down_hosts.end()) result = Fail(it->second);
+      }
+      if (result) {
+        auto ping = client_.Ping(host);
+        result = ping ? ScanRepository(*target) : Fail(ping.error());
+        if (!result && result.error().kind == ErrorKind::kTransient) {
+          // Is the host down, or was it this repository? One fresh ping tells.
+          auto again = ping ? client_.Ping(host, /*again=*/true) : ping;
+          if (!again) {
+            std::lock_guard lock(mu);
+            down_hosts.try_emplace(host, again.error());
+          }
+        }
+      }
+      if (!result) {
+        spdlog::warn("registry scan failed repository={} error=\"{}\"", *name,
+                     result.error().message);
+      }
+      std::lock_guard lock(mu);
+      results[*name].tags = std::move(result);
+    }
+  };
+  size_t threads = std::min<size_t>(std::max(1, options_.concurrency), work.size());
+  std::vector<std::thread> pool;
+  for (size_t i = 1; i < threads; ++i) pool.emplace_back(worker);
+  if (threads > 0) worker();
+  for (auto& t : pool) t.join();
+  return results;
+}
+
+}  // namespace tagflow::registry

@@ -1,0 +1,54 @@
+#include "registry/service.h"
+
+#include <spdlog/spdlog.h>
+
+#include <set>
+
+namespace tagflow::registry {
+
+Result<std::unique_ptr<RegistryService>> RegistryService::Create(
+    const RegistryOptions& options, Clock& clock, std::unique_ptr<HttpClient> transport) {
+  if (auto ok = Validate(options); !ok) return Fail(ok.error());
+  std::unique_ptr<RegistryService> s(new RegistryService());
+  if (!options.docker_config.empty()) {
+    auto config = DockerConfig::Load(options.docker_config);
+    if (!config) return Fail(config.error().Wrap("--docker-config"));
+    s->credentials_ = std::move(*config);
+  }
+  std::set<std::string> insecure(options.insecure_hosts.begin(), options.insecure_hosts.end());
+  if (transport) {
+    s->transport_ = std::move(transport);
+  } else {
+    CurlHttpClient::Options http;
+    http.insecure_hosts = insecure;
+    s->transport_ = std::make_unique<CurlHttpClient>(http);
+  }
+  RateLimitOptions limits;
+  limits.rps = options.rps;
+  limits.burst = options.burst;
+  s->limiter_ = std::make_unique<HostRateLimiter>(clock, limits);
+  s->http_ =
+      std::make_unique<ThrottledHttpClient>(*s->transport_, *s->limiter_, s->metrics_, clock);
+  s->auth_ = std::make_unique<Authenticator>(*s->http_, clock, options.timeout);
+  ClientOptions client;
+  client.insecure_hosts = insecure;
+  client.timeout = options.timeout;
+  s->client_ = std::make_unique<Client>(*s->http_, *s->auth_, s->credentials_, client);
+  auto cache = options.cache_dir.empty() ? Cache::OpenInMemory() : Cache::Open(options.cache_dir);
+  if (!cache) {
+    spdlog::warn("--cache-dir {} is unusable ({}); keeping image metadata in memory only",
+                 options.cache_dir, cache.error().message);
+    cache = Cache::OpenInMemory();
+    if (!cache) return Fail(cache.error());
+  }
+  s->cache_ = std::move(*cache);
+  ScanOptions scan;
+  scan.platform = *Platform::Parse(options.platform);
+  scan.concurrency = options.concurrency;
+  scan.include_images = options.include_images;
+  scan.exclude_images = options.exclude_images;
+  s->scanner_ = std::make_unique<Scanner>(*s->client_, s->cache_.get(), s->metrics_, clock, scan);
+  return s;
+}
+
+}  // namespace tagflow::registry
