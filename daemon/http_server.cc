@@ -147,6 +147,12 @@ Result<int> HttpServer::Start(const std::string& listen) {
     return Fail(ErrorKind::kInvalidInput,
                 fmt::format("--listen {}: cannot bind (in use or not permitted)", listen));
   thread_ = std::thread([this] { server_->listen_after_bind(); });
+  // Stop() before the thread runs would be lost (httplib ignores stop() on a
+  // server that is not running yet), so return only once it serves.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!server_->is_running() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
   return bound;
 }
 
