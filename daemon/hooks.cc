@@ -3,10 +3,10 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include <algorithm>
+
+#include "notify/payload.h"
 
 namespace tagflow {
 namespace {
@@ -29,13 +29,7 @@ std::string Lower(std::string s) {
 }  // namespace
 
 std::string HmacSha256Signature(std::string_view secret, std::string_view body) {
-  unsigned char mac[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
-       reinterpret_cast<const unsigned char*>(body.data()), body.size(), mac, &len);
-  std::string out = "sha256=";
-  for (unsigned int i = 0; i < len; ++i) out += fmt::format("{:02x}", mac[i]);
-  return out;
+  return "sha256=" + notify::HmacSha256Hex(secret, body);
 }
 
 bool WebhookAuthorized(std::string_view secret, const HeaderMap& headers, std::string_view body,
