@@ -1,12 +1,44 @@
 #include "daemon/cli.h"
 
 #include <algorithm>
+#include <cstdlib>
 
 #include "daemon/flags.h"
 
 namespace tagflow {
 
+namespace {
+
+// Exports the keys of `--config FILE` (or $TAGFLOW_CONFIG) as TAGFLOW_*
+// variables for the subcommand named in `args`, below the command line and
+// the real environment in precedence.
+bool ApplyConfig(CLI::App& app, const std::vector<std::string>& args, CliContext& ctx) {
+  std::string path = FindConfigPath(args);
+  if (path.empty()) return true;
+  CLI::App* command = nullptr;
+  for (size_t i = 1; i < args.size() && command == nullptr; ++i) {
+    if (args[i].empty() || args[i][0] == '-') continue;
+    try {
+      command = app.get_subcommand(args[i]);
+    } catch (const CLI::OptionNotFound&) {
+      break;
+    }
+  }
+  if (command == nullptr) return true;  // the parser reports the missing subcommand
+  Result<void> applied = ApplyConfigFile(
+      *command, path, [](const std::string& name) { return std::getenv(name.c_str()) != nullptr; },
+      [](const std::string& name, const std::string& value) { setenv(name.c_str(), value.c_str(), 0); });
+  if (!applied) {
+    ctx.err << "error: " << applied.error().message << "\n";
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 int RunCli(CLI::App& app, const std::vector<std::string>& args, CliContext& ctx) {
+  if (!ApplyConfig(app, args, ctx)) return kExitUsage;
   BindEnvironment(app);
   std::vector<std::string> reversed(args.rbegin(), args.rend());
   if (!reversed.empty()) reversed.pop_back();  // the program name

@@ -278,6 +278,22 @@ TEST_F(DaemonE2eTest, SlackDownDoesNotFailTheCycle) {
   EXPECT_THAT(r.output, Not(HasSubstr("secret-path")));
 }
 
+TEST_F(DaemonE2eTest, ConfigFileSuppliesFlagsAndTheCommandLineWins) {
+  auto repo = StandardRepo();
+  auto config = scratch_.path() / "tagflow.yaml";
+  WriteFile(config, "git-url: file://" + repo.string() + "\ngit-sync-tag: from-config\n" +
+                        "registry-insecure-host: [" + registry_.host() + "]\nlisten: 127.0.0.1:0\n" +
+                        "cache-dir: " + (scratch_.path() / "cache").string() + "\n");
+  RunResult r = Tagflow({"daemon", "--once", "--config", config.string(), "--git-sync-tag", "from-cli"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(GitRevParse(repo, "from-cli^{commit}"), GitRevParse(repo, "master"));
+  EXPECT_EQ(GitRevParse(repo, "from-config"), "");
+  WriteFile(config, "git-ulr: typo\n");
+  RunResult bad = Tagflow({"daemon", "--once", "--config", config.string()});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_THAT(bad.output, HasSubstr("git-ulr"));
+}
+
 TEST_F(DaemonE2eTest, BadUsageExitsTwo) {
   EXPECT_EQ(Tagflow({"daemon", "--once"}).exit_code, 2);
   EXPECT_EQ(Tagflow({"daemon", "--once", "--git-url", "file:///x", "--automation-interval", "soon"}).exit_code, 2);
