@@ -12,8 +12,8 @@
 namespace tagflow::registry {
 
 struct RegistryOptions {
-  double rps = 50;  // --registry-rps: requests per second per host (0 = no limit)
-  int burst = 10;   // --registry-burst: requests a host may get at once
+  double rps = 200;  // --registry-rps: requests per second per host (0 = no limit); Flux v1's
+  int burst = 125;   // --registry-burst: requests a host may get at once; Flux v1's
   std::vector<std::string> insecure_hosts;  // --registry-insecure-host (repeatable)
   std::vector<std::string> include_images;  // --registry-include-image globs ([] = all)
   std::vector<std::string> exclude_images;  // --registry-exclude-image globs

@@ -14,8 +14,8 @@ TEST(RegistryOptionsTest, DefaultsAreValid) {
   RegistryOptions o;
   EXPECT_TRUE(Validate(o));
   EXPECT_EQ(o.platform, "linux/amd64");
-  EXPECT_EQ(o.rps, 50);
-  EXPECT_EQ(o.burst, 10);
+  EXPECT_EQ(o.rps, 200);
+  EXPECT_EQ(o.burst, 125);
 }
 
 TEST(RegistryOptionsTest, InvalidValuesNameTheFlag) {

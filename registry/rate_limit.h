@@ -19,8 +19,8 @@
 namespace tagflow::registry {
 
 struct RateLimitOptions {
-  double rps = 50;      // sustained requests per second per host; <= 0: unlimited
-  int burst = 10;       // requests a host may receive at once
+  double rps = 200;     // sustained requests per second per host; <= 0: unlimited
+  int burst = 125;      // requests a host may receive at once
   int max_retries = 3;  // retries of one request after 429
   // Longest wait a request sits out; a longer Retry-After fails the request
   // (kTransient) and every request to that host until the time has passed.

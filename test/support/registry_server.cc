@@ -331,7 +331,9 @@ void RegistryServer::Pusher::UploadBlob(const std::string& repository, const std
                              std::to_string(started.status) + " " + started.body);
   }
   std::string put = started.location;
-  put += (put.find('?') == std::string::npos ? "?" : "&") + std::string("digest=") + digest;
+  put += put.find('?') == std::string::npos ? '?' : '&';
+  put += "digest=";
+  put += digest;
   auto done = Request("PUT", put, data, "application/octet-stream");
   if (done.status != 201) {
     throw std::runtime_error("blob upload " + repository + ": HTTP " + std::to_string(done.status) +
