@@ -56,17 +56,20 @@ struct ReleaseOptions {
 
 void AddRepoFlags(CLI::App& sub, RepoOptions& o) {
   sub.add_option("--repo", o.repo, "work tree of the manifest repository");
-  sub.add_option("--git-path", o.git_paths, "path inside the repository to scan (repeatable; default: all)");
+  sub.add_option("--git-path", o.git_paths,
+                 "path inside the repository to scan (repeatable; default: all)");
 }
 
 void AddEditFlags(CLI::App& sub, EditOptions& o) {
   AddRepoFlags(sub, o.repo);
   sub.add_option("-n,--namespace", o.repo.ns, "namespace of workload ids given without one")
       ->capture_default_str();
-  sub.add_option("-w,--workload", o.repo.workloads, "workload id <namespace>:<kind>/<name> (repeatable, comma-separated)")
+  sub.add_option("-w,--workload", o.repo.workloads,
+                 "workload id <namespace>:<kind>/<name> (repeatable, comma-separated)")
       ->required()
       ->delimiter(',');
-  sub.add_option("-m,--message", o.message, "why: goes into the commit message (and locked_msg for lock)");
+  sub.add_option("-m,--message", o.message,
+                 "why: goes into the commit message (and locked_msg for lock)");
   sub.add_option("--user", o.user, "who: recorded as locked_user by lock");
   sub.add_flag("--no-commit", o.no_commit, "only edit the files of --repo; do not commit or push");
 }
@@ -97,34 +100,41 @@ std::string Root(const RepoOptions& o) {
   return root;
 }
 
-Result<manifest::ScanResult> ScanRepo(CliContext& ctx, const RepoOptions& o) {
+// The workloads named by -w (normalised with `ns`) and the scan of --repo;
+// problems of the scan are printed. Errors are usage errors.
+struct RepoView {
+  std::vector<std::string> ids;
+  manifest::ScanResult scan;
+};
+
+Result<RepoView> OpenRepo(CliContext& ctx, const RepoOptions& o, std::string_view ns) {
+  Result<std::vector<std::string>> ids = NormalizeIds(o, ns);
+  if (!ids) return Fail(ids.error());
   Result<manifest::ScanResult> scan = manifest::Scan(ctx.fs, Root(o), o.git_paths);
-  if (scan) PrintProblems(scan->problems, ctx.err);
-  return scan;
+  if (!scan) return Fail(scan.error());
+  PrintProblems(scan->problems, ctx.err);
+  return RepoView{std::move(*ids), std::move(*scan)};
 }
 
 int ListWorkloads(CliContext& ctx, const ListOptions& o) {
   if (!CheckRepo(ctx, o.repo)) return kExitUsage;
-  Result<std::vector<std::string>> ids = NormalizeIds(o.repo, o.ns_filter.empty() ? "default" : o.ns_filter);
-  if (!ids) {
-    ctx.err << "error: " << ids.error().message << "\n";
+  Result<RepoView> view = OpenRepo(ctx, o.repo, o.ns_filter.empty() ? "default" : o.ns_filter);
+  if (!view) {
+    ctx.err << "error: " << view.error().message << "\n";
     return kExitUsage;
   }
-  Result<manifest::ScanResult> scan = ScanRepo(ctx, o.repo);
-  if (!scan) {
-    ctx.err << "error: " << scan.error().message << "\n";
-    return kExitUsage;
-  }
+  const std::vector<std::string>& ids = view->ids;
+  const manifest::ScanResult& scan = view->scan;
   std::vector<manifest::Workload> shown;
-  for (const std::string& id : *ids) {
-    if (scan->Find(id) == nullptr) {
+  for (const std::string& id : ids) {
+    if (scan.Find(id) == nullptr) {
       ctx.err << "error: no workload " << id << " in the repository\n";
       return kExitFailed;
     }
   }
-  for (const manifest::Workload& w : scan->workloads) {
+  for (const manifest::Workload& w : scan.workloads) {
     if (!o.all_namespaces && !o.ns_filter.empty() && w.ns != o.ns_filter) continue;
-    if (!ids->empty() && std::find(ids->begin(), ids->end(), w.id) == ids->end()) continue;
+    if (!ids.empty() && std::find(ids.begin(), ids.end(), w.id) == ids.end()) continue;
     shown.push_back(w);
   }
   if (o.output == "json") {
@@ -141,7 +151,7 @@ int ListWorkloads(CliContext& ctx, const ListOptions& o) {
     }
     ctx.out << FormatTable(rows);
   }
-  return scan->HasErrors() ? kExitFailed : kExitOk;
+  return scan.HasErrors() ? kExitFailed : kExitOk;
 }
 
 void PrintChanges(CliContext& ctx, const manifest::ChangeSet& changes, bool dry_run) {
@@ -158,32 +168,28 @@ void PrintChanges(CliContext& ctx, const manifest::ChangeSet& changes, bool dry_
   } else if (dry_run) {
     ctx.out << fmt::format("Dry run: would edit {}\n", fmt::join(changes.files, ", "));
   } else {
-    ctx.out << fmt::format("Edited {} (not committed: --no-commit)\n", fmt::join(changes.files, ", "));
+    ctx.out << fmt::format("Edited {} (not committed: --no-commit)\n",
+                           fmt::join(changes.files, ", "));
   }
 }
 
-using Operation = std::function<Result<manifest::ChangeSet>(const manifest::ScanResult&, const std::string& root,
-                                                            const std::vector<std::string>& ids)>;
+using Operation = std::function<Result<manifest::ChangeSet>(
+    const manifest::ScanResult&, const std::string& root, const std::vector<std::string>& ids)>;
 
 // The common run of every editing command.
 int RunEdit(CliContext& ctx, const EditOptions& o, bool dry_run, const Operation& op) {
   if (!CheckRepo(ctx, o.repo)) return kExitUsage;
   if (!o.no_commit && !dry_run) {
-    ctx.err << "error: committing and pushing needs --git-url, which is not supported yet; pass --no-commit "
-               "to edit the files of --repo only\n";
+    ctx.err << "error: committing and pushing needs --git-url, which is not supported yet; "
+               "pass --no-commit to edit the files of --repo only\n";
     return kExitUsage;
   }
-  Result<std::vector<std::string>> ids = NormalizeIds(o.repo, o.repo.ns);
-  if (!ids) {
-    ctx.err << "error: " << ids.error().message << "\n";
+  Result<RepoView> view = OpenRepo(ctx, o.repo, o.repo.ns);
+  if (!view) {
+    ctx.err << "error: " << view.error().message << "\n";
     return kExitUsage;
   }
-  Result<manifest::ScanResult> scan = ScanRepo(ctx, o.repo);
-  if (!scan) {
-    ctx.err << "error: " << scan.error().message << "\n";
-    return kExitUsage;
-  }
-  Result<manifest::ChangeSet> changes = op(*scan, Root(o.repo), *ids);
+  Result<manifest::ChangeSet> changes = op(view->scan, Root(o.repo), view->ids);
   if (!changes) {
     ctx.err << "error: " << changes.error().message << "\n";
     return kExitFailed;
@@ -196,9 +202,11 @@ int RunEdit(CliContext& ctx, const EditOptions& o, bool dry_run, const Operation
 }
 
 int RunPolicyUpdate(CliContext& ctx, const EditOptions& o, const PolicyUpdate& update) {
-  return RunEdit(ctx, o, false, [&](const manifest::ScanResult& scan, const std::string& root, const auto& ids) {
-    return manifest::UpdatePolicies(ctx.fs, root, scan, ids, update, manifest::Cause{o.message, o.user}, false);
-  });
+  return RunEdit(ctx, o, false,
+                 [&](const manifest::ScanResult& scan, const std::string& root, const auto& ids) {
+                   return manifest::UpdatePolicies(ctx.fs, root, scan, ids, update,
+                                                   manifest::Cause{o.message, o.user}, false);
+                 });
 }
 
 // The policy changes of lock/unlock and their flags in `policy`.
@@ -212,7 +220,8 @@ void AddUnlock(PolicyUpdate& u) {
     u.set.emplace_back(p, std::nullopt);
 }
 
-void AddSimplePolicyCommand(CLI::App& app, CliContext& ctx, const std::string& name, const std::string& help,
+void AddSimplePolicyCommand(CLI::App& app, CliContext& ctx, const std::string& name,
+                            const std::string& help,
                             std::function<PolicyUpdate(const EditOptions&)> update) {
   auto o = std::make_shared<EditOptions>();
   CLI::App* sub = app.add_subcommand(name, help);
@@ -248,7 +257,8 @@ int RunPolicy(CliContext& ctx, const PolicyOptions& o) {
     update.tag_all = filter->value_or("");
   }
   if (update.set.empty() && !update.tag_all) {
-    ctx.err << "error: nothing to change: give --tag, --tag-all, --automate, --deautomate, --lock or --unlock\n";
+    ctx.err << "error: nothing to change: give --tag, --tag-all, --automate, --deautomate, --lock "
+               "or --unlock\n";
     return kExitUsage;
   }
   return RunPolicyUpdate(ctx, o.edit, update);
@@ -259,7 +269,8 @@ int RunRelease(CliContext& ctx, const ReleaseOptions& o) {
   spec.force = o.force;
   if (o.update_all) {
     if (!ctx.latest_image) {
-      ctx.err << "error: --update-all-images needs the registry, which this command cannot reach yet; use "
+      ctx.err << "error: --update-all-images needs the registry, which this command cannot reach "
+                 "yet; use "
                  "--update-image REF\n";
       return kExitUsage;
     }
@@ -276,10 +287,12 @@ int RunRelease(CliContext& ctx, const ReleaseOptions& o) {
     }
     spec.image = std::move(*ref);
   }
-  return RunEdit(ctx, o.edit, o.dry_run, [&](const manifest::ScanResult& scan, const std::string& root, const auto& ids) {
-    return manifest::ReleaseImages(ctx.fs, root, scan, ids, spec, manifest::Cause{o.edit.message, o.edit.user},
-                                   o.dry_run);
-  });
+  return RunEdit(ctx, o.edit, o.dry_run,
+                 [&](const manifest::ScanResult& scan, const std::string& root, const auto& ids) {
+                   return manifest::ReleaseImages(ctx.fs, root, scan, ids, spec,
+                                                  manifest::Cause{o.edit.message, o.edit.user},
+                                                  o.dry_run);
+                 });
 }
 
 }  // namespace
@@ -287,7 +300,8 @@ int RunRelease(CliContext& ctx, const ReleaseOptions& o) {
 Result<std::optional<std::string>> CanonicalFilter(std::string_view spec) {
   Result<registry::TagFilter> filter = registry::TagFilter::Parse(spec);
   if (!filter) return Fail(filter.error());
-  std::string canonical = spec.find(':') == std::string_view::npos ? fmt::format("glob:{}", spec) : std::string(spec);
+  std::string canonical =
+      spec.find(':') == std::string_view::npos ? fmt::format("glob:{}", spec) : std::string(spec);
   if (canonical == "glob:*" || canonical == "glob:") return std::nullopt;
   return canonical;
 }
@@ -322,25 +336,35 @@ nlohmann::ordered_json WorkloadsJson(std::span<const manifest::Workload> workloa
 void AddWorkloadCommands(CLI::App& app, CliContext& ctx) {
   {
     auto o = std::make_shared<ListOptions>();
-    CLI::App* sub = app.add_subcommand("list-workloads", "list the workloads of a repository, their images and policies");
+    CLI::App* sub = app.add_subcommand(
+        "list-workloads", "list the workloads of a repository, their images and policies");
     AddRepoFlags(*sub, o->repo);
     sub->add_option("-n,--namespace", o->ns_filter, "only this namespace (default: all)");
-    sub->add_flag("-a,--all-namespaces", o->all_namespaces, "all namespaces (the default; fluxctl compatibility)");
-    sub->add_option("-w,--workload", o->repo.workloads, "only these workload ids (repeatable, comma-separated)")
+    sub->add_flag("-a,--all-namespaces", o->all_namespaces,
+                  "all namespaces (the default; fluxctl compatibility)");
+    sub->add_option("-w,--workload", o->repo.workloads,
+                    "only these workload ids (repeatable, comma-separated)")
         ->delimiter(',');
     sub->add_flag("--no-headers", o->no_headers, "leave out the header line");
-    sub->add_option("-o,--output-format", o->output, "tab or json")->check(CLI::IsMember({"tab", "json"}));
+    sub->add_option("-o,--output-format", o->output, "tab or json")
+        ->check(CLI::IsMember({"tab", "json"}));
     sub->callback([&ctx, o] { ctx.exit_code = ListWorkloads(ctx, *o); });
   }
-  AddSimplePolicyCommand(app, ctx, "automate", "turn on automation for workloads (fluxcd.io/automated)",
-                         [](const EditOptions&) { return PolicyUpdate{{{std::string(manifest::kAutomated), "true"}}, {}}; });
-  AddSimplePolicyCommand(app, ctx, "deautomate", "turn off automation for workloads",
-                         [](const EditOptions&) { return PolicyUpdate{{{std::string(manifest::kAutomated), std::nullopt}}, {}}; });
-  AddSimplePolicyCommand(app, ctx, "lock", "lock workloads against any change (fluxcd.io/locked)", [](const EditOptions& o) {
-    PolicyUpdate u;
-    AddLock(u, o);
-    return u;
-  });
+  AddSimplePolicyCommand(app, ctx, "automate",
+                         "turn on automation for workloads (fluxcd.io/automated)",
+                         [](const EditOptions&) {
+                           return PolicyUpdate{{{std::string(manifest::kAutomated), "true"}}, {}};
+                         });
+  AddSimplePolicyCommand(
+      app, ctx, "deautomate", "turn off automation for workloads", [](const EditOptions&) {
+        return PolicyUpdate{{{std::string(manifest::kAutomated), std::nullopt}}, {}};
+      });
+  AddSimplePolicyCommand(app, ctx, "lock", "lock workloads against any change (fluxcd.io/locked)",
+                         [](const EditOptions& o) {
+                           PolicyUpdate u;
+                           AddLock(u, o);
+                           return u;
+                         });
   AddSimplePolicyCommand(app, ctx, "unlock", "unlock workloads", [](const EditOptions&) {
     PolicyUpdate u;
     AddUnlock(u);
@@ -350,8 +374,10 @@ void AddWorkloadCommands(CLI::App& app, CliContext& ctx) {
     auto o = std::make_shared<PolicyOptions>();
     CLI::App* sub = app.add_subcommand("policy", "set the tag filters and flags of workloads");
     AddEditFlags(*sub, o->edit);
-    sub->add_option("--tag", o->tags, "CONTAINER=FILTER: the tag filter of one container; FILTER * removes it");
-    sub->add_option("--tag-all", o->tag_all, "FILTER for every container of the workload; * removes them");
+    sub->add_option("--tag", o->tags,
+                    "CONTAINER=FILTER: the tag filter of one container; FILTER * removes it");
+    sub->add_option("--tag-all", o->tag_all,
+                    "FILTER for every container of the workload; * removes them");
     auto* automate = sub->add_flag("--automate", o->automate, "turn automation on");
     sub->add_flag("--deautomate", o->deautomate, "turn automation off")->excludes(automate);
     auto* lock = sub->add_flag("--lock", o->lock, "lock the workload");
@@ -364,7 +390,8 @@ void AddWorkloadCommands(CLI::App& app, CliContext& ctx) {
     AddEditFlags(*sub, o->edit);
     auto* image = sub->add_option("--update-image", o->update_image,
                                   "REF: every container whose repository is REF's gets REF's tag");
-    auto* all = sub->add_flag("--update-all-images", o->update_all, "every container gets its newest allowed image");
+    auto* all = sub->add_flag("--update-all-images", o->update_all,
+                              "every container gets its newest allowed image");
     image->excludes(all);
     all->excludes(image);
     sub->add_flag("--dry-run", o->dry_run, "show what would change; edit nothing");

@@ -13,8 +13,8 @@ namespace {
 
 using internal::Extraction;
 
-constexpr std::array<std::string_view, 5> kTemplateKinds = {"Deployment", "DaemonSet", "StatefulSet",
-                                                            "ReplicaSet", "Job"};
+constexpr std::array<std::string_view, 5> kTemplateKinds = {"Deployment", "DaemonSet",
+                                                            "StatefulSet", "ReplicaSet", "Job"};
 
 // The pod spec of an object of `kind`, or nullptr.
 const YamlNode* PodSpec(const YamlNode& object, std::string_view kind) {
@@ -77,9 +77,10 @@ class Extractor {
     }
     if (!IsWorkloadKind(*kind)) {
       if (HasPodSpecShape(object)) {
-        ex_.Report(Severity::kWarning, object,
-                   fmt::format("kind {} is not a supported workload kind; its containers are not scanned",
-                               *kind));
+        ex_.Report(
+            Severity::kWarning, object,
+            fmt::format("kind {} is not a supported workload kind; its containers are not scanned",
+                        *kind));
       }
       return;
     }
@@ -99,7 +100,8 @@ class Extractor {
     const YamlNode* metadata = object.Get("metadata");
     const std::string* name = metadata != nullptr ? metadata->GetString("name") : nullptr;
     if (name == nullptr || name->empty()) {
-      ex_.Report(Severity::kWarning, object, fmt::format("{} without metadata.name; skipped", kind));
+      ex_.Report(Severity::kWarning, object,
+                 fmt::format("{} without metadata.name; skipped", kind));
       return std::nullopt;
     }
     Workload w;
@@ -133,14 +135,16 @@ class Extractor {
       const YamlNode* items = spec.Get(list);
       if (items == nullptr || items->kind == YamlNode::Kind::kNull) continue;
       if (!items->IsSequence()) {
-        ex_.Report(Severity::kWarning, *items, fmt::format("{}: {} is not a list; ignored", w.id, list));
+        ex_.Report(Severity::kWarning, *items,
+                   fmt::format("{}: {} is not a list; ignored", w.id, list));
         continue;
       }
       for (const YamlNode& raw : items->children) {
         const YamlNode& c = raw.Resolved();
         const std::string* name = c.IsMap() ? c.GetString("name") : nullptr;
         if (name == nullptr || name->empty()) {
-          ex_.Report(Severity::kWarning, c, fmt::format("{}: container without a name; skipped", w.id));
+          ex_.Report(Severity::kWarning, c,
+                     fmt::format("{}: container without a name; skipped", w.id));
           continue;
         }
         const YamlNode* image = c.KeyNode("image");
@@ -149,7 +153,8 @@ class Extractor {
                      fmt::format("{}: container {} has no image; skipped", w.id, *name));
           continue;
         }
-        std::optional<ValueLocation> loc = ex_.ImageScalar(*(image + 1), ImageField::kImage, w.id, *name);
+        std::optional<ValueLocation> loc =
+            ex_.ImageScalar(*(image + 1), ImageField::kImage, w.id, *name);
         if (!loc) continue;
         std::string text = loc->value;
         ex_.AddContainer(w, *name, text, {std::move(*loc)}, c);
@@ -162,10 +167,12 @@ class Extractor {
 
 }  // namespace
 
-FileScan ExtractWorkloads(std::string_view file, std::string_view content, const YamlStream& stream) {
+FileScan ExtractWorkloads(std::string_view file, std::string_view content,
+                          const YamlStream& stream) {
   FileScan out;
   Extractor extractor(file, content, out);
-  for (std::size_t i = 0; i < stream.documents.size(); ++i) extractor.Document(stream.documents[i], i);
+  for (std::size_t i = 0; i < stream.documents.size(); ++i)
+    extractor.Document(stream.documents[i], i);
   return out;
 }
 
@@ -174,7 +181,8 @@ FileScan ScanText(std::string_view file, std::string_view content) {
   Result<YamlStream> stream = ParseYaml(content, &failure);
   if (!stream) {
     FileScan out;
-    out.problems.push_back(Problem{std::string(file), failure.line, failure.column, Severity::kError,
+    out.problems.push_back(Problem{std::string(file), failure.line, failure.column,
+                                   Severity::kError,
                                    fmt::format("does not parse ({}); file skipped", failure.what)});
     return out;
   }

@@ -40,7 +40,8 @@ struct FileScan {
 FileScan ScanText(std::string_view file, std::string_view content);
 
 // The same on a stream already parsed from `content`.
-FileScan ExtractWorkloads(std::string_view file, std::string_view content, const YamlStream& stream);
+FileScan ExtractWorkloads(std::string_view file, std::string_view content,
+                          const YamlStream& stream);
 
 // The mapping node of workload `w` inside `stream` (its document root or
 // List item), or nullptr when the stream does not hold it.

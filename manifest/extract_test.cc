@@ -36,12 +36,13 @@ std::vector<std::string> Messages(const FileScan& s) {
 TEST(Extract, EveryPodTemplateKind) {
   std::string text;
   for (std::string kind : {"Deployment", "DaemonSet", "StatefulSet", "ReplicaSet", "Job"}) {
-    text += "---\nkind: " + kind + "\nmetadata:\n  name: x\n  namespace: ns\nspec:\n  template:\n    spec:\n"
+    text += "---\nkind: " + kind +
+            "\nmetadata:\n  name: x\n  namespace: ns\nspec:\n  template:\n    spec:\n"
             "      containers:\n      - name: c\n        image: app:1\n";
   }
   FileScan s = ScanText("f.yaml", text);
-  EXPECT_THAT(Ids(s), ElementsAre("ns:deployment/x", "ns:daemonset/x", "ns:statefulset/x", "ns:replicaset/x",
-                                  "ns:job/x"));
+  EXPECT_THAT(Ids(s), ElementsAre("ns:deployment/x", "ns:daemonset/x", "ns:statefulset/x",
+                                  "ns:replicaset/x", "ns:job/x"));
   for (const Workload& w : s.workloads) EXPECT_THAT(Images(w), ElementsAre("c=app:1"));
   EXPECT_THAT(s.problems, IsEmpty());
 }
@@ -76,12 +77,14 @@ spec:
   EXPECT_EQ(s.workloads[1].id, "default:cronjob/nightly");
   EXPECT_EQ(s.workloads[1].document, 1u);
   EXPECT_EQ(s.workloads[1].line, 7);
-  EXPECT_THAT(Images(s.workloads[1]), ElementsAre("wait=busybox:1.36", "backup=ghcr.io/acme/backup:2.0"));
+  EXPECT_THAT(Images(s.workloads[1]),
+              ElementsAre("wait=busybox:1.36", "backup=ghcr.io/acme/backup:2.0"));
 }
 
 TEST(Extract, RecordsWhereEachImageIsAndHowItIsQuoted) {
-  std::string text = "kind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: a\n    image: \"app:1\"\n"
-                     "  - name: b\n    image: 'b:2'\n  - name: c\n    image: c:3 # comment\n";
+  std::string text =
+      "kind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: a\n    image: \"app:1\"\n"
+      "  - name: b\n    image: 'b:2'\n  - name: c\n    image: c:3 # comment\n";
   FileScan s = ScanText("f.yaml", text);
   ASSERT_THAT(s.workloads, SizeIs(1));
   const auto& cs = s.workloads[0].containers;
@@ -101,8 +104,9 @@ TEST(Extract, RecordsWhereEachImageIsAndHowItIsQuoted) {
 }
 
 TEST(Extract, ImagesThatCannotBeEditedAreStillListed) {
-  FileScan s = ScanText("f.yaml", "kind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: a\n"
-                                  "    image: !!str app:1\n  - name: b\n    image: >-\n      b:2\n");
+  FileScan s = ScanText("f.yaml",
+                        "kind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: a\n"
+                        "    image: !!str app:1\n  - name: b\n    image: >-\n      b:2\n");
   ASSERT_THAT(s.workloads, SizeIs(1));
   EXPECT_THAT(Images(s.workloads[0]), ElementsAre("a=app:1", "b=b:2"));
   EXPECT_THAT(s.workloads[0].containers[0].sources[0].not_editable, HasSubstr("explicit tag"));
@@ -127,7 +131,8 @@ items:
 - kind: Deployment
   metadata: {name: c}
 )");
-  EXPECT_THAT(Ids(s), ElementsAre("n:deployment/a", "default:statefulset/b", "default:deployment/c"));
+  EXPECT_THAT(Ids(s),
+              ElementsAre("n:deployment/a", "default:statefulset/b", "default:deployment/c"));
   EXPECT_EQ(s.workloads[0].item, 0);
   EXPECT_EQ(s.workloads[1].item, 2);
   EXPECT_EQ(s.workloads[2].document, 1u);
@@ -199,9 +204,10 @@ spec:
   ASSERT_THAT(s.workloads, SizeIs(1));
   const Workload& w = s.workloads[0];
   EXPECT_EQ(w.id, "apps:helmrelease/podinfo");
-  EXPECT_THAT(Images(w), ElementsAre("chart-image=ghcr.io/stefanprodan/podinfo:6.0.0", "redis=redis",
-                                     "sidecar=envoyproxy/envoy:v1.25.0", "cache=memcached:1.6.9",
-                                     "worker=registry.example.com:5000/acme/worker:v3"));
+  EXPECT_THAT(Images(w),
+              ElementsAre("chart-image=ghcr.io/stefanprodan/podinfo:6.0.0", "redis=redis",
+                          "sidecar=envoyproxy/envoy:v1.25.0", "cache=memcached:1.6.9",
+                          "worker=registry.example.com:5000/acme/worker:v3"));
   EXPECT_THAT(s.problems, IsEmpty());
   const Container& chart = w.containers[0];
   ASSERT_THAT(chart.sources, SizeIs(3));
@@ -213,11 +219,14 @@ spec:
 }
 
 TEST(Extract, HelmReleaseMappingToAMissingPathIsReported) {
-  FileScan s = ScanText("f.yaml", "kind: HelmRelease\nmetadata:\n  name: r\n  annotations:\n"
-                                  "    repository.fluxcd.io/app: app.image\nspec:\n  values: {other: 1}\n");
+  FileScan s = ScanText("f.yaml",
+                        "kind: HelmRelease\nmetadata:\n  name: r\n  annotations:\n"
+                        "    repository.fluxcd.io/app: app.image\nspec:\n  values: {other: 1}\n");
   ASSERT_THAT(s.workloads, SizeIs(1));
   EXPECT_THAT(s.workloads[0].containers, IsEmpty());
-  EXPECT_THAT(Messages(s), ElementsAre(HasSubstr("repository.fluxcd.io/app names app.image, which is not in spec.values")));
+  EXPECT_THAT(Messages(s),
+              ElementsAre(HasSubstr(
+                  "repository.fluxcd.io/app names app.image, which is not in spec.values")));
 }
 
 TEST(Extract, BadInputIsReportedOnceEachAndTheRestIsKept) {
@@ -258,7 +267,8 @@ metadata: {name: w}
   EXPECT_THAT(Images(s.workloads[0]), ElementsAre("good=good:1"));
   EXPECT_THAT(Messages(s),
               ElementsAre(HasSubstr("bad.yaml:1:1: Deployment without metadata.name"),
-                          HasSubstr("container no-image has no image"), HasSubstr("container without a name"),
+                          HasSubstr("container no-image has no image"),
+                          HasSubstr("container without a name"),
                           HasSubstr("image of container map-image is not a string"),
                           HasSubstr("image of container number-image is not a string"),
                           HasSubstr("container bad-ref: invalid image reference"),
@@ -280,13 +290,16 @@ TEST(Extract, UnparseableFileIsOneErrorWithLineAndColumn) {
 }
 
 TEST(Extract, DocumentsWithoutKindAreIgnoredSilently) {
-  FileScan s = ScanText("kustomization.yaml", "resources:\n- deployment.yaml\nimages:\n- name: app\n  newTag: v2\n");
+  FileScan s = ScanText("kustomization.yaml",
+                        "resources:\n- deployment.yaml\nimages:\n- name: app\n  newTag: v2\n");
   EXPECT_THAT(s.workloads, IsEmpty());
   EXPECT_THAT(s.problems, IsEmpty());
 }
 
 TEST(Extract, WorkloadNodeFindsDocumentsAndListItems) {
-  std::string text = "kind: Pod\nmetadata: {name: a}\n---\nkind: List\nitems:\n- kind: Pod\n  metadata: {name: b}\n";
+  std::string text =
+      "kind: Pod\nmetadata: {name: a}\n---\nkind: List\nitems:\n- kind: Pod\n  metadata: {name: "
+      "b}\n";
   Result<YamlStream> stream = ParseYaml(text);
   ASSERT_TRUE(stream);
   FileScan s = ExtractWorkloads("f.yaml", text, *stream);
@@ -304,7 +317,8 @@ TEST(WorkloadId, NormalizesKindAndNamespace) {
   EXPECT_EQ(NormalizeWorkloadId("deployment/web").value(), "default:deployment/web");
   EXPECT_EQ(NormalizeWorkloadId("Shop:Deployment/web").value(), "Shop:deployment/web");
   EXPECT_EQ(NormalizeWorkloadId("deployment/web", "prod").value(), "prod:deployment/web");
-  for (std::string bad : {"web", ":deployment/web", "ns:/web", "ns:deployment/", "a:b/c/d", "a:b:c/d"}) {
+  for (std::string bad :
+       {"web", ":deployment/web", "ns:/web", "ns:deployment/", "a:b/c/d", "a:b:c/d"}) {
     EXPECT_FALSE(NormalizeWorkloadId(bad).has_value()) << bad;
   }
 }

@@ -44,7 +44,8 @@ std::optional<ValueLocation> Extraction::ImageScalar(const YamlNode& raw, ImageF
 }
 
 void Extraction::AddContainer(Workload& w, std::string_view name, const std::string& text,
-                              std::vector<ValueLocation> sources, const YamlNode& at, bool replace) {
+                              std::vector<ValueLocation> sources, const YamlNode& at,
+                              bool replace) {
   Result<registry::ImageRef> ref = registry::ImageRef::Parse(text);
   if (!ref) {
     Report(Severity::kWarning, at,

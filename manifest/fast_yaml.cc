@@ -15,7 +15,9 @@ struct GiveUp {};
 
 [[noreturn]] void Bail() { throw GiveUp{}; }
 
-bool IsNullWord(std::string_view s) { return s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL"; }
+bool IsNullWord(std::string_view s) {
+  return s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL";
+}
 
 class FastParser {
  public:
@@ -127,9 +129,7 @@ class FastParser {
     NextContent();
   }
 
-  static bool SpecialStart(char c) {
-    return std::strchr("&*!|>%@`?:,]}#", c) != nullptr;
-  }
+  static bool SpecialStart(char c) { return std::strchr("&*!|>%@`?:,]}#", c) != nullptr; }
 
   // A one-line quoted scalar at p_; escapes other than \\ \" \/ \n \t give up.
   YamlNode Quoted() {
@@ -166,10 +166,15 @@ class FastParser {
       ++i;
     }
     if (colon != key) Bail();
-    std::size_t end = i;
-    while (end > p_ && t_[end - 1] == ' ') --end;
-    n.value.assign(t_.substr(p_, end - p_));
-    p_ = end;
+    return EndPlain(std::move(n), i);
+  }
+
+  // Finishes plain scalar `n` that starts at p_ and stops before `stop`:
+  // trailing spaces trimmed, yaml-cpp's null words made empty values.
+  YamlNode EndPlain(YamlNode n, std::size_t stop) {
+    while (stop > p_ && t_[stop - 1] == ' ') --stop;
+    n.value.assign(t_.substr(p_, stop - p_));
+    p_ = stop;
     if (IsNullWord(n.value)) {
       n.kind = YamlNode::Kind::kNull;
       n.tag.clear();
@@ -301,7 +306,8 @@ class FastParser {
       NewLine();
       while (At(p_) == ' ') ++p_;
       if (Column() <= parent && !Eol(p_)) Bail();
-      if (p_ == line_start_ && (t_.compare(p_, 3, "---") == 0 || t_.compare(p_, 3, "...") == 0)) Bail();
+      if (p_ == line_start_ && (t_.compare(p_, 3, "---") == 0 || t_.compare(p_, 3, "...") == 0))
+        Bail();
     }
   }
 
@@ -317,16 +323,7 @@ class FastParser {
       if (c == '#' && t_[i - 1] == ' ') break;
       ++i;
     }
-    std::size_t end = i;
-    while (end > p_ && t_[end - 1] == ' ') --end;
-    n.value.assign(t_.substr(p_, end - p_));
-    p_ = end;
-    if (IsNullWord(n.value)) {
-      n.kind = YamlNode::Kind::kNull;
-      n.tag.clear();
-      n.value.clear();
-    }
-    return n;
+    return EndPlain(std::move(n), i);
   }
 
   YamlNode FlowScalar(bool* quoted) {
@@ -393,7 +390,8 @@ class FastParser {
 }  // namespace
 
 std::optional<YamlStream> ParseYamlFast(std::string_view text, std::size_t bom) {
-  if (text.find('\t') != std::string_view::npos || text.find("\xEF\xBB\xBF", bom) != std::string_view::npos)
+  if (text.find('\t') != std::string_view::npos ||
+      text.find("\xEF\xBB\xBF", bom) != std::string_view::npos)
     return std::nullopt;
   for (std::size_t r = text.find('\r'); r != std::string_view::npos; r = text.find('\r', r + 1)) {
     if (r + 1 >= text.size() || text[r + 1] != '\n') return std::nullopt;

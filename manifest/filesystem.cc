@@ -13,14 +13,16 @@ std::string JoinPath(std::string_view dir, std::string_view rel) {
 
 Result<std::string> CleanRelativePath(std::string_view path) {
   if (path.starts_with('/')) {
-    return Fail(ErrorKind::kInvalidInput,
-                fmt::format("path \"{}\" is absolute; give it relative to the repository root", path));
+    return Fail(
+        ErrorKind::kInvalidInput,
+        fmt::format("path \"{}\" is absolute; give it relative to the repository root", path));
   }
   std::string out;
   std::size_t start = 0;
   while (start <= path.size()) {
     std::size_t slash = path.find('/', start);
-    std::string_view part = path.substr(start, slash == std::string_view::npos ? path.npos : slash - start);
+    std::string_view part =
+        path.substr(start, slash == std::string_view::npos ? path.npos : slash - start);
     if (part == "..") {
       return Fail(ErrorKind::kInvalidInput,
                   fmt::format("path \"{}\" leaves the repository (\"..\")", path));

@@ -53,7 +53,8 @@ class Filesystem {
   // keeping its permissions. Readers see the old or the new bytes, never a
   // mix. kInvalidInput when `path` is a symlink or not a regular file;
   // nothing is left behind on failure.
-  [[nodiscard]] virtual Result<void> ReplaceFile(const std::string& path, std::string_view content) = 0;
+  [[nodiscard]] virtual Result<void> ReplaceFile(const std::string& path,
+                                                 std::string_view content) = 0;
 };
 
 // "a/b" from "a" and "b"; `rel` "" gives `dir`.

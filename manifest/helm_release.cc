@@ -40,8 +40,8 @@ void Compose(Extraction& ex, Workload& w, std::string_view name, const YamlNode&
              const YamlNode* tag, const YamlNode* registry, const YamlNode& at, bool replace) {
   bool split_tag = tag != nullptr && tag->Resolved().IsScalar() && !tag->Resolved().value.empty();
   std::vector<ValueLocation> sources;
-  std::optional<ValueLocation> repo =
-      ex.ImageScalar(repository, split_tag ? ImageField::kRepository : ImageField::kImage, w.id, name);
+  std::optional<ValueLocation> repo = ex.ImageScalar(
+      repository, split_tag ? ImageField::kRepository : ImageField::kImage, w.id, name);
   if (!repo) return;
   std::string text = repo->value;
   sources.push_back(std::move(*repo));
@@ -51,7 +51,8 @@ void Compose(Extraction& ex, Workload& w, std::string_view name, const YamlNode&
     text += ":" + t->value;
     sources.push_back(std::move(*t));
   }
-  if (registry != nullptr && registry->Resolved().IsScalar() && !registry->Resolved().value.empty()) {
+  if (registry != nullptr && registry->Resolved().IsScalar() &&
+      !registry->Resolved().value.empty()) {
     std::optional<ValueLocation> r = ex.ImageScalar(*registry, ImageField::kRegistry, w.id, name);
     if (!r) return;
     text = r->value + "/" + text;
@@ -71,7 +72,8 @@ void FromFields(Extraction& ex, Workload& w, const YamlNode& m, std::string_view
   } else if (resolved.IsMap()) {
     const YamlNode* repository = Raw(resolved, "repository");
     if (repository == nullptr) return;
-    Compose(ex, w, name, *repository, Raw(resolved, "tag"), Raw(resolved, "registry"), resolved, false);
+    Compose(ex, w, name, *repository, Raw(resolved, "tag"), Raw(resolved, "registry"), resolved,
+            false);
   }
 }
 
@@ -81,13 +83,14 @@ void FromMappings(Extraction& ex, Workload& w, const YamlNode* values, const Yam
     if (!key.starts_with(kRepositoryMapping)) continue;
     std::string alias = key.substr(kRepositoryMapping.size());
     auto resolve = [&](std::string_view prefix, bool required) -> std::optional<const YamlNode*> {
-      const std::string* p = prefix == kRepositoryMapping ? &path : Annotation(w, std::string(prefix) + alias);
+      const std::string* p =
+          prefix == kRepositoryMapping ? &path : Annotation(w, std::string(prefix) + alias);
       if (p == nullptr) return required ? std::nullopt : std::optional<const YamlNode*>(nullptr);
       const YamlNode* node = values != nullptr ? AtPath(*values, *p) : nullptr;
       if (node == nullptr) {
         ex.Report(Severity::kWarning, object,
-                  fmt::format("{}: {}{} names {}, which is not in spec.values; container skipped", w.id,
-                              prefix, alias, *p));
+                  fmt::format("{}: {}{} names {}, which is not in spec.values; container skipped",
+                              w.id, prefix, alias, *p));
         return std::nullopt;
       }
       return node;

@@ -5,7 +5,8 @@
 namespace tagflow::manifest {
 
 void InMemoryFilesystem::AddParents(const std::string& path) {
-  for (std::size_t slash = path.find('/', 1); slash != std::string::npos; slash = path.find('/', slash + 1)) {
+  for (std::size_t slash = path.find('/', 1); slash != std::string::npos;
+       slash = path.find('/', slash + 1)) {
     nodes_.try_emplace(path.substr(0, slash), Node{FileType::kDirectory, ""});
   }
 }
@@ -48,9 +49,11 @@ Result<std::vector<DirEntry>> InMemoryFilesystem::ReadDir(const std::string& pat
     return Fail(ErrorKind::kNotFound, fmt::format("cannot list {}: no such directory", path));
   std::vector<DirEntry> entries;
   std::string prefix = path + "/";
-  for (auto it = nodes_.lower_bound(prefix); it != nodes_.end() && it->first.starts_with(prefix); ++it) {
+  for (auto it = nodes_.lower_bound(prefix); it != nodes_.end() && it->first.starts_with(prefix);
+       ++it) {
     std::string_view name = std::string_view(it->first).substr(prefix.size());
-    if (name.find('/') == std::string_view::npos) entries.push_back(DirEntry{std::string(name), it->second.type});
+    if (name.find('/') == std::string_view::npos)
+      entries.push_back(DirEntry{std::string(name), it->second.type});
   }
   return entries;
 }
@@ -64,7 +67,8 @@ Result<std::string> InMemoryFilesystem::ReadLink(const std::string& path) const 
 
 Result<std::string> InMemoryFilesystem::ReadFile(const std::string& path) const {
   const Node* node = Find(path);
-  if (node == nullptr) return Fail(ErrorKind::kNotFound, fmt::format("cannot open {}: no such file", path));
+  if (node == nullptr)
+    return Fail(ErrorKind::kNotFound, fmt::format("cannot open {}: no such file", path));
   if (node->type == FileType::kSymlink)
     return Fail(ErrorKind::kInvalidInput, fmt::format("{} is a symlink; not followed", path));
   if (node->type != FileType::kRegular)
@@ -74,12 +78,15 @@ Result<std::string> InMemoryFilesystem::ReadFile(const std::string& path) const 
 
 Result<void> InMemoryFilesystem::ReplaceFile(const std::string& path, std::string_view content) {
   auto it = nodes_.find(path);
-  if (it == nodes_.end()) return Fail(ErrorKind::kNotFound, fmt::format("cannot stat {}: no such file", path));
+  if (it == nodes_.end())
+    return Fail(ErrorKind::kNotFound, fmt::format("cannot stat {}: no such file", path));
   if (it->second.type == FileType::kSymlink)
-    return Fail(ErrorKind::kInvalidInput, fmt::format("{} is a symlink; refusing to write through it", path));
+    return Fail(ErrorKind::kInvalidInput,
+                fmt::format("{} is a symlink; refusing to write through it", path));
   if (it->second.type != FileType::kRegular)
     return Fail(ErrorKind::kInvalidInput, fmt::format("{} is not a regular file", path));
-  if (failing_.contains(path)) return Fail(ErrorKind::kInternal, fmt::format("cannot write {}: injected failure", path));
+  if (failing_.contains(path))
+    return Fail(ErrorKind::kInternal, fmt::format("cannot write {}: injected failure", path));
   it->second.data = std::string(content);
   ++writes_;
   return {};

@@ -45,10 +45,12 @@ YamlNode MapNode(const std::vector<Addition>& additions, bool flow) {
   return map;
 }
 
-std::string BlockLines(const std::vector<Addition>& additions, std::size_t indent, std::string_view nl) {
+std::string BlockLines(const std::vector<Addition>& additions, std::size_t indent,
+                       std::string_view nl) {
   std::string out;
   for (const Addition& a : additions) {
-    out += std::string(indent, ' ') + KeyText(a.key) + ": " + DoubleQuote(a.value) + std::string(nl);
+    out +=
+        std::string(indent, ' ') + KeyText(a.key) + ": " + DoubleQuote(a.value) + std::string(nl);
   }
   return out;
 }
@@ -87,7 +89,8 @@ class Planner {
     YamlNode& model_meta = model.children[meta_index + 1];
 
     for (const auto& [policy, value] : changes) {
-      auto it = std::find_if(desired_.begin(), desired_.end(), [&](const auto& d) { return d.first == policy; });
+      auto it = std::find_if(desired_.begin(), desired_.end(),
+                             [&](const auto& d) { return d.first == policy; });
       if (it == desired_.end()) {
         desired_.emplace_back(policy, value);
       } else {
@@ -113,7 +116,8 @@ class Planner {
       const YamlNode& v = ann.children[2 * i + 1];
       std::optional<std::string> policy = k.IsScalar() ? PolicyOfAnnotation(k.value) : std::nullopt;
       if (!policy) continue;
-      auto want = std::find_if(desired_.begin(), desired_.end(), [&](const auto& d) { return d.first == *policy; });
+      auto want = std::find_if(desired_.begin(), desired_.end(),
+                               [&](const auto& d) { return d.first == *policy; });
       if (want == desired_.end()) continue;
       present.push_back(*policy);
       if (!want->second) {
@@ -136,12 +140,15 @@ class Planner {
       Result<std::size_t> column = BlockKeyColumn(text_, *ann_key, bom_);
       if (!column) return Fail(column.error());
       std::size_t start = LineStart(text_, ann_key->offset, bom_);
-      splices_.push_back(Splice{start, BlockEntryEnd(text_, *ann_key, *column, ann, bom_) - start, ""});
-      model_meta.children.erase(model_meta.children.begin() + static_cast<std::ptrdiff_t>(ann_index),
-                                model_meta.children.begin() + static_cast<std::ptrdiff_t>(ann_index + 2));
+      splices_.push_back(
+          Splice{start, BlockEntryEnd(text_, *ann_key, *column, ann, bom_) - start, ""});
+      model_meta.children.erase(
+          model_meta.children.begin() + static_cast<std::ptrdiff_t>(ann_index),
+          model_meta.children.begin() + static_cast<std::ptrdiff_t>(ann_index + 2));
       return {};
     }
-    Result<void> planned = ann.flow ? FlowMap(ann, deleted, additions) : BlockMap(ann, deleted, additions);
+    Result<void> planned =
+        ann.flow ? FlowMap(ann, deleted, additions) : BlockMap(ann, deleted, additions);
     if (!planned) return planned;
     for (std::size_t i = n; i-- > 0;) {
       if (deleted[i]) {
@@ -224,10 +231,12 @@ class Planner {
       Result<std::size_t> c = BlockKeyColumn(text_, k, bom_);
       if (!c) return Fail(c.error());
       std::size_t start = LineStart(text_, k.offset, bom_);
-      splices_.push_back(Splice{start, BlockEntryEnd(text_, k, *c, ann.children[2 * i + 1], bom_) - start, ""});
+      splices_.push_back(
+          Splice{start, BlockEntryEnd(text_, k, *c, ann.children[2 * i + 1], bom_) - start, ""});
     }
     if (!additions.empty()) {
-      std::size_t at = BlockEntryEnd(text_, ann.children[2 * n - 2], *column, ann.children[2 * n - 1], bom_);
+      std::size_t at =
+          BlockEntryEnd(text_, ann.children[2 * n - 2], *column, ann.children[2 * n - 1], bom_);
       splices_.push_back(InsertLines(text_, at, BlockLines(additions, *column, nl_), nl_));
     }
     return {};
@@ -260,7 +269,8 @@ class Planner {
       if (j + 1 < n) splices_.push_back(Splice{ends[j], ends[n - 1] - ends[j], ""});
     }
     if (!additions.empty()) {
-      splices_.push_back(Splice{ends[n - 1], 0, FlowEntries(additions, last_kept != deleted.rend())});
+      splices_.push_back(
+          Splice{ends[n - 1], 0, FlowEntries(additions, last_kept != deleted.rend())});
     }
     return {};
   }

@@ -73,20 +73,28 @@ Result<std::vector<DirEntry>> RealFilesystem::ReadDir(const std::string& path) c
     if (name == "." || name == "..") continue;
     DirEntry entry{std::string(name), FileType::kOther};
     switch (e->d_type) {
-      case DT_REG: entry.type = FileType::kRegular; break;
-      case DT_DIR: entry.type = FileType::kDirectory; break;
-      case DT_LNK: entry.type = FileType::kSymlink; break;
+      case DT_REG:
+        entry.type = FileType::kRegular;
+        break;
+      case DT_DIR:
+        entry.type = FileType::kDirectory;
+        break;
+      case DT_LNK:
+        entry.type = FileType::kSymlink;
+        break;
       case DT_UNKNOWN: {
         Result<FileInfo> info = Stat(JoinPath(path, name));
         if (info) entry.type = info->type;
         break;
       }
-      default: break;
+      default:
+        break;
     }
     entries.push_back(std::move(entry));
   }
   ::closedir(dir);
-  std::sort(entries.begin(), entries.end(), [](const DirEntry& a, const DirEntry& b) { return a.name < b.name; });
+  std::sort(entries.begin(), entries.end(),
+            [](const DirEntry& a, const DirEntry& b) { return a.name < b.name; });
   return entries;
 }
 
@@ -101,12 +109,14 @@ Result<std::string> RealFilesystem::ReadLink(const std::string& path) const {
 Result<std::string> RealFilesystem::ReadFile(const std::string& path) const {
   Fd fd(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK));
   if (fd.get() < 0) {
-    if (errno == ELOOP) return Fail(ErrorKind::kInvalidInput, fmt::format("{} is a symlink; not followed", path));
+    if (errno == ELOOP)
+      return Fail(ErrorKind::kInvalidInput, fmt::format("{} is a symlink; not followed", path));
     return Errno("cannot open", path, errno);
   }
   struct stat st {};
   if (::fstat(fd.get(), &st) != 0) return Errno("cannot stat", path, errno);
-  if (!S_ISREG(st.st_mode)) return Fail(ErrorKind::kInvalidInput, fmt::format("{} is not a regular file", path));
+  if (!S_ISREG(st.st_mode))
+    return Fail(ErrorKind::kInvalidInput, fmt::format("{} is not a regular file", path));
   std::string content;
   content.resize(static_cast<std::size_t>(st.st_size));
   std::size_t got = 0;
@@ -128,9 +138,11 @@ Result<void> RealFilesystem::ReplaceFile(const std::string& path, std::string_vi
   struct stat st {};
   if (::lstat(path.c_str(), &st) != 0) return Errno("cannot stat", path, errno);
   if (S_ISLNK(st.st_mode)) {
-    return Fail(ErrorKind::kInvalidInput, fmt::format("{} is a symlink; refusing to write through it", path));
+    return Fail(ErrorKind::kInvalidInput,
+                fmt::format("{} is a symlink; refusing to write through it", path));
   }
-  if (!S_ISREG(st.st_mode)) return Fail(ErrorKind::kInvalidInput, fmt::format("{} is not a regular file", path));
+  if (!S_ISREG(st.st_mode))
+    return Fail(ErrorKind::kInvalidInput, fmt::format("{} is not a regular file", path));
   std::size_t slash = path.rfind('/');
   std::string dir = slash == std::string::npos ? "." : path.substr(0, slash);
   std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
@@ -138,9 +150,11 @@ Result<void> RealFilesystem::ReplaceFile(const std::string& path, std::string_vi
   Fd fd(::mkostemp(tmp.data(), O_CLOEXEC));
   if (fd.get() < 0) return Errno("cannot create a temporary file beside", path, errno);
   Result<void> written = WriteAll(fd.get(), content, tmp);
-  if (written && ::fchmod(fd.get(), st.st_mode & 07777) != 0) written = Errno("cannot chmod", tmp, errno);
+  if (written && ::fchmod(fd.get(), st.st_mode & 07777) != 0)
+    written = Errno("cannot chmod", tmp, errno);
   if (written && ::close(fd.release()) != 0) written = Errno("cannot close", tmp, errno);
-  if (written && ::rename(tmp.c_str(), path.c_str()) != 0) written = Errno("cannot rename over", path, errno);
+  if (written && ::rename(tmp.c_str(), path.c_str()) != 0)
+    written = Errno("cannot rename over", path, errno);
   if (!written) ::unlink(tmp.c_str());
   return written;
 }

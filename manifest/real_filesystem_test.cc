@@ -88,7 +88,8 @@ TEST_F(RealFilesystemTest, ReplaceFileRefusesSymlinksAndMissingFiles) {
 }
 
 TEST_F(RealFilesystemTest, ScanOnDiskSkipsSymlinkLoopsAndOutsideLinks) {
-  Write("apps/a.yaml", "kind: Pod\nmetadata: {name: a}\nspec: {containers: [{name: c, image: app:1}]}\n");
+  Write("apps/a.yaml",
+        "kind: Pod\nmetadata: {name: a}\nspec: {containers: [{name: c, image: app:1}]}\n");
   stdfs::create_directory_symlink(".", Path("apps/loop"));
   stdfs::create_symlink("/etc/passwd", Path("apps/passwd.yaml"));
   Result<ScanResult> r = Scan(fs_, dir_, {});
@@ -96,7 +97,22 @@ TEST_F(RealFilesystemTest, ScanOnDiskSkipsSymlinkLoopsAndOutsideLinks) {
   ASSERT_EQ(r->workloads.size(), 1u);
   EXPECT_EQ(r->workloads[0].file, "apps/a.yaml");
   ASSERT_EQ(r->problems.size(), 1u);
-  EXPECT_THAT(r->problems[0].ToString(), HasSubstr("apps/passwd.yaml: symlink to /etc/passwd points outside"));
+  EXPECT_THAT(r->problems[0].ToString(),
+              HasSubstr("apps/passwd.yaml: symlink to /etc/passwd points outside"));
+}
+
+TEST_F(RealFilesystemTest, AFiftyMegabyteFileIsReportedAndSkippedWithoutReadingIt) {
+  Write("big.yaml", "");
+  stdfs::resize_file(Path("big.yaml"), 50u << 20);
+  Write("ok.yaml",
+        "kind: Pod\nmetadata: {name: ok}\nspec: {containers: [{name: c, image: app:1}]}\n");
+  Result<ScanResult> r = Scan(fs_, dir_, {});
+  ASSERT_TRUE(r) << r.error().message;
+  ASSERT_EQ(r->workloads.size(), 1u);
+  ASSERT_EQ(r->problems.size(), 1u);
+  EXPECT_EQ(r->problems[0].severity, Severity::kError);
+  EXPECT_EQ(r->problems[0].ToString(),
+            "big.yaml: file is 50.0 MiB, over the limit of 16.0 MiB; skipped");
 }
 
 }  // namespace

@@ -31,7 +31,8 @@ YamlNode* ModelObject(YamlStream& model, const Workload& w) {
     if (node->kind == YamlNode::Kind::kAlias || items_key == nullptr) return nullptr;
     std::size_t index = static_cast<std::size_t>(items_key - node->children.data()) + 1;
     YamlNode& items = node->children[index];
-    if (!items.IsSequence() || static_cast<std::size_t>(w.item) >= items.children.size()) return nullptr;
+    if (!items.IsSequence() || static_cast<std::size_t>(w.item) >= items.children.size())
+      return nullptr;
     node = &items.children[static_cast<std::size_t>(w.item)];
   }
   return node->IsMap() ? node : nullptr;
@@ -40,7 +41,10 @@ YamlNode* ModelObject(YamlStream& model, const Workload& w) {
 class Rewriter {
  public:
   Rewriter(std::string_view file, std::string_view content, YamlStream parsed)
-      : file_(file), content_(content), parsed_(std::move(parsed)), model_(parsed_),
+      : file_(file),
+        content_(content),
+        parsed_(std::move(parsed)),
+        model_(parsed_),
         scan_(ExtractWorkloads(file, content, parsed_)) {}
 
   Result<const Workload*> Find(const std::string& id) const {
@@ -49,12 +53,13 @@ class Rewriter {
       if (w.id != id) continue;
       if (found != nullptr) {
         return Fail(ErrorKind::kInvalidInput,
-                    fmt::format("{}: workload {} is defined more than once (lines {} and {})", file_,
-                                id, found->line, w.line));
+                    fmt::format("{}: workload {} is defined more than once (lines {} and {})",
+                                file_, id, found->line, w.line));
       }
       found = &w;
     }
-    if (found == nullptr) return Fail(ErrorKind::kNotFound, fmt::format("{}: no workload {}", file_, id));
+    if (found == nullptr)
+      return Fail(ErrorKind::kNotFound, fmt::format("{}: no workload {}", file_, id));
     return found;
   }
 
@@ -63,8 +68,8 @@ class Rewriter {
     if (!w) return Fail(w.error());
     const Container* c = (*w)->FindContainer(edit.container);
     if (c == nullptr) {
-      return Fail(ErrorKind::kNotFound,
-                  fmt::format("{}: workload {} has no container {}", file_, edit.workload, edit.container));
+      return Fail(ErrorKind::kNotFound, fmt::format("{}: workload {} has no container {}", file_,
+                                                    edit.workload, edit.container));
     }
     std::string where = fmt::format("{}: {} container {}", file_, edit.workload, edit.container);
     const registry::ImageRef& to = edit.image;
@@ -73,19 +78,22 @@ class Rewriter {
                                                         to.String(), c->image_text));
     }
     if (to.tag().empty() && to.digest().empty())
-      return Fail(ErrorKind::kInvalidInput, fmt::format("{}: {} has no tag or digest", where, to.String()));
+      return Fail(ErrorKind::kInvalidInput,
+                  fmt::format("{}: {} has no tag or digest", where, to.String()));
     const ValueLocation* src = c->Source(ImageField::kTag);
     std::string value;
     if (src != nullptr) {
       if (!to.digest().empty() || to.tag().empty()) {
-        return Fail(ErrorKind::kInvalidInput,
-                    fmt::format("{}: the tag is a separate field, which cannot hold the digest of {}",
-                                where, to.String()));
+        return Fail(
+            ErrorKind::kInvalidInput,
+            fmt::format("{}: the tag is a separate field, which cannot hold the digest of {}",
+                        where, to.String()));
       }
       value = to.tag();
     } else {
       src = c->Source(ImageField::kImage);
-      if (src == nullptr) return Fail(ErrorKind::kInternal, fmt::format("{}: no image field", where));
+      if (src == nullptr)
+        return Fail(ErrorKind::kInternal, fmt::format("{}: no image field", where));
       Result<registry::ImageRef> written = registry::ImageRef::Parse(src->value);
       if (!written) return Fail(written.error().Wrap(where));
       value = written->WithTag(to.tag(), to.digest()).String();
@@ -98,7 +106,8 @@ class Rewriter {
     for (YamlDocument& doc : model_.documents) {
       if ((node = FindScalarAt(doc.root, src->offset)) != nullptr) break;
     }
-    if (node == nullptr) return Fail(ErrorKind::kInternal, fmt::format("{}: image node not found", where));
+    if (node == nullptr)
+      return Fail(ErrorKind::kInternal, fmt::format("{}: image node not found", where));
     node->value = value;
     node->tag = std::string(rendered.front() == '"' || rendered.front() == '\'' ? "!" : "?");
     splices_.push_back(Splice{src->offset, src->length, std::move(rendered)});
@@ -110,9 +119,11 @@ class Rewriter {
     if (!w) return Fail(w.error());
     const YamlNode* object = WorkloadNode(parsed_, **w);
     YamlNode* model_object = ModelObject(model_, **w);
-    if (object == nullptr || model_object == nullptr || model_object->kind == YamlNode::Kind::kAlias) {
+    if (object == nullptr || model_object == nullptr ||
+        model_object->kind == YamlNode::Kind::kAlias) {
       return Fail(ErrorKind::kInvalidInput,
-                  fmt::format("{}: {} is defined through an alias; it cannot be edited in place", file_, id));
+                  fmt::format("{}: {} is defined through an alias; it cannot be edited in place",
+                              file_, id));
     }
     Result<void> planned =
         internal::PlanPolicyEdits(content_, parsed_.bom, *object, *model_object, changes, splices_);
@@ -132,8 +143,9 @@ class Rewriter {
                               reparsed.error().message));
     }
     if (reparsed->documents.size() != model_.documents.size()) {
-      return Fail(ErrorKind::kInternal,
-                  fmt::format("{}: refusing the edit: it would change the number of documents", file_));
+      return Fail(
+          ErrorKind::kInternal,
+          fmt::format("{}: refusing the edit: it would change the number of documents", file_));
     }
     for (std::size_t i = 0; i < model_.documents.size(); ++i) {
       if (!SameTree(model_.documents[i].root, reparsed->documents[i].root)) {

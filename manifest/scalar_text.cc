@@ -50,7 +50,8 @@ std::optional<std::uint32_t> ParseHex(std::string_view digits) {
 
 // Decodes a one-line double-quoted scalar starting at text[start] == '"'.
 // Returns the decoded value and sets `end` past the closing quote.
-std::optional<std::string> DecodeDouble(std::string_view text, std::size_t start, std::size_t& end) {
+std::optional<std::string> DecodeDouble(std::string_view text, std::size_t start,
+                                        std::size_t& end) {
   std::string out;
   for (std::size_t i = start + 1; i < text.size(); ++i) {
     char c = text[i];
@@ -66,27 +67,69 @@ std::optional<std::string> DecodeDouble(std::string_view text, std::size_t start
     if (++i >= text.size()) return std::nullopt;
     std::size_t hex_digits = 0;
     switch (text[i]) {
-      case '0': out += '\0'; break;
-      case 'a': out += '\a'; break;
-      case 'b': out += '\b'; break;
-      case 't': case '\t': out += '\t'; break;
-      case 'n': out += '\n'; break;
-      case 'v': out += '\v'; break;
-      case 'f': out += '\f'; break;
-      case 'r': out += '\r'; break;
-      case 'e': out += '\x1B'; break;
-      case ' ': out += ' '; break;
-      case '"': out += '"'; break;
-      case '/': out += '/'; break;
-      case '\\': out += '\\'; break;
-      case 'N': AppendUtf8(out, 0x85); break;
-      case '_': AppendUtf8(out, 0xA0); break;
-      case 'L': AppendUtf8(out, 0x2028); break;
-      case 'P': AppendUtf8(out, 0x2029); break;
-      case 'x': hex_digits = 2; break;
-      case 'u': hex_digits = 4; break;
-      case 'U': hex_digits = 8; break;
-      default: return std::nullopt;
+      case '0':
+        out += '\0';
+        break;
+      case 'a':
+        out += '\a';
+        break;
+      case 'b':
+        out += '\b';
+        break;
+      case 't':
+      case '\t':
+        out += '\t';
+        break;
+      case 'n':
+        out += '\n';
+        break;
+      case 'v':
+        out += '\v';
+        break;
+      case 'f':
+        out += '\f';
+        break;
+      case 'r':
+        out += '\r';
+        break;
+      case 'e':
+        out += '\x1B';
+        break;
+      case ' ':
+        out += ' ';
+        break;
+      case '"':
+        out += '"';
+        break;
+      case '/':
+        out += '/';
+        break;
+      case '\\':
+        out += '\\';
+        break;
+      case 'N':
+        AppendUtf8(out, 0x85);
+        break;
+      case '_':
+        AppendUtf8(out, 0xA0);
+        break;
+      case 'L':
+        AppendUtf8(out, 0x2028);
+        break;
+      case 'P':
+        AppendUtf8(out, 0x2029);
+        break;
+      case 'x':
+        hex_digits = 2;
+        break;
+      case 'u':
+        hex_digits = 4;
+        break;
+      case 'U':
+        hex_digits = 8;
+        break;
+      default:
+        return std::nullopt;
     }
     if (hex_digits > 0) {
       if (i + hex_digits >= text.size()) return std::nullopt;
@@ -100,7 +143,8 @@ std::optional<std::string> DecodeDouble(std::string_view text, std::size_t start
 }
 
 // Decodes a one-line single-quoted scalar starting at text[start] == '\''.
-std::optional<std::string> DecodeSingle(std::string_view text, std::size_t start, std::size_t& end) {
+std::optional<std::string> DecodeSingle(std::string_view text, std::size_t start,
+                                        std::size_t& end) {
   std::string out;
   for (std::size_t i = start + 1; i < text.size(); ++i) {
     char c = text[i];
@@ -123,7 +167,14 @@ std::optional<std::string> DecodeSingle(std::string_view text, std::size_t start
 bool EndsPlainToken(std::string_view text, std::size_t at) {
   if (at >= text.size()) return true;
   switch (text[at]) {
-    case ' ': case '\t': case '\r': case '\n': case ',': case ']': case '}': case ':':
+    case ' ':
+    case '\t':
+    case '\r':
+    case '\n':
+    case ',':
+    case ']':
+    case '}':
+    case ':':
       return true;
     default:
       return false;
@@ -132,7 +183,8 @@ bool EndsPlainToken(std::string_view text, std::size_t at) {
 
 }  // namespace
 
-std::optional<std::string> DecodeQuotedLine(std::string_view text, std::size_t start, std::size_t& end) {
+std::optional<std::string> DecodeQuotedLine(std::string_view text, std::size_t start,
+                                            std::size_t& end) {
   if (start >= text.size()) return std::nullopt;
   if (text[start] == '"') return DecodeDouble(text, start, end);
   if (text[start] == '\'') return DecodeSingle(text, start, end);
@@ -141,20 +193,25 @@ std::optional<std::string> DecodeQuotedLine(std::string_view text, std::size_t s
 
 std::string_view QuoteStyleName(QuoteStyle style) {
   switch (style) {
-    case QuoteStyle::kPlain: return "plain";
-    case QuoteStyle::kSingle: return "single-quoted";
-    case QuoteStyle::kDouble: return "double-quoted";
+    case QuoteStyle::kPlain:
+      return "plain";
+    case QuoteStyle::kSingle:
+      return "single-quoted";
+    case QuoteStyle::kDouble:
+      return "double-quoted";
   }
   return "plain";
 }
 
 Result<ScalarSpan> LocateScalar(std::string_view text, const YamlNode& node) {
-  if (node.kind == YamlNode::Kind::kAlias) return NotEditable(node, "the value is an alias (*name)");
+  if (node.kind == YamlNode::Kind::kAlias)
+    return NotEditable(node, "the value is an alias (*name)");
   if (!node.IsScalar()) return NotEditable(node, "the value is not a scalar");
   if (node.anchored) return NotEditable(node, "the value carries an anchor (&name)");
   if (node.tag != "?" && node.tag != "!")
     return NotEditable(node, fmt::format("the value has an explicit tag ({})", node.tag));
-  if (node.offset >= text.size()) return NotEditable(node, "the value is not where the parser put it");
+  if (node.offset >= text.size())
+    return NotEditable(node, "the value is not where the parser put it");
   ScalarSpan span{node.offset, 0, QuoteStyle::kPlain};
   char first = text[node.offset];
   std::optional<std::string> decoded;
@@ -172,8 +229,10 @@ Result<ScalarSpan> LocateScalar(std::string_view text, const YamlNode& node) {
     if (text.compare(node.offset, node.value.size(), node.value) == 0 && EndsPlainToken(text, end))
       decoded = node.value;
   }
-  if (!decoded) return NotEditable(node, "the value spans several lines or is written in an unusual way");
-  if (*decoded != node.value) return NotEditable(node, "the bytes at this position do not spell the parsed value");
+  if (!decoded)
+    return NotEditable(node, "the value spans several lines or is written in an unusual way");
+  if (*decoded != node.value)
+    return NotEditable(node, "the bytes at this position do not spell the parsed value");
   span.length = end - node.offset;
   return span;
 }
@@ -183,11 +242,21 @@ std::string DoubleQuote(std::string_view value) {
   for (char c : value) {
     auto u = static_cast<unsigned char>(c);
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
       default:
         if (u < 0x20 || u == 0x7F) {
           out += fmt::format("\\x{:02X}", u);
@@ -204,10 +273,12 @@ bool IsPlainSafe(std::string_view v) {
   if (v.empty() || v.front() == ' ' || v.back() == ' ' || v.back() == ':') return false;
   constexpr std::string_view kIndicators = "-?:,[]{}#&*!|>'\"%@`";
   if (kIndicators.find(v.front()) != std::string_view::npos) return false;
-  if (v.find(": ") != std::string_view::npos || v.find(" #") != std::string_view::npos) return false;
+  if (v.find(": ") != std::string_view::npos || v.find(" #") != std::string_view::npos)
+    return false;
   for (char c : v) {
     auto u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u == 0x7F || c == ',' || c == '[' || c == ']' || c == '{' || c == '}') return false;
+    if (u < 0x20 || u == 0x7F || c == ',' || c == '[' || c == ']' || c == '{' || c == '}')
+      return false;
   }
   return true;
 }

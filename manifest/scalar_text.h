@@ -55,7 +55,8 @@ bool IsPlainSafe(std::string_view value);
 // Decodes the one-line quoted scalar that starts at text[start] (a ' or a
 // "), setting `end` just past its closing quote; nullopt when it is not
 // closed on its line or has a bad escape.
-std::optional<std::string> DecodeQuotedLine(std::string_view text, std::size_t start, std::size_t& end);
+std::optional<std::string> DecodeQuotedLine(std::string_view text, std::size_t start,
+                                            std::size_t& end);
 
 // Offset just past the flow collection (`{...}` or `[...]`) that opens at
 // `open`, skipping quoted scalars and comments; npos when unbalanced.

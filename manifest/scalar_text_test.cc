@@ -43,7 +43,8 @@ TEST(LocateScalar, RefusesWithAReason) {
 
 TEST(RenderScalar, KeepsTheStyleWhenItCan) {
   EXPECT_EQ(RenderScalar("nginx:1.2", QuoteStyle::kPlain, "nginx:1.1"), "nginx:1.2");
-  EXPECT_EQ(RenderScalar("1.10", QuoteStyle::kPlain, "v1"), "\"1.10\"") << "would turn into a float";
+  EXPECT_EQ(RenderScalar("1.10", QuoteStyle::kPlain, "v1"), "\"1.10\"")
+      << "would turn into a float";
   EXPECT_EQ(RenderScalar("1.10", QuoteStyle::kPlain, "1.9"), "1.10") << "was a number already";
   EXPECT_EQ(RenderScalar("a: b", QuoteStyle::kPlain, "x"), "\"a: b\"");
   EXPECT_EQ(RenderScalar("it's", QuoteStyle::kSingle, "x"), "'it''s'");

@@ -40,10 +40,12 @@ bool LinkStaysInside(const std::string& root, std::string_view link, std::string
   if (target.starts_with('/')) {
     std::vector<std::string_view> root_parts;
     if (!Resolve(root, root_parts) || !Resolve(target, parts)) return false;
-    return parts.size() >= root_parts.size() && std::equal(root_parts.begin(), root_parts.end(), parts.begin());
+    return parts.size() >= root_parts.size() &&
+           std::equal(root_parts.begin(), root_parts.end(), parts.begin());
   }
   std::size_t slash = link.rfind('/');
-  std::string_view dir = slash == std::string_view::npos ? std::string_view() : link.substr(0, slash);
+  std::string_view dir =
+      slash == std::string_view::npos ? std::string_view() : link.substr(0, slash);
   return Resolve(dir, parts) && Resolve(target, parts);
 }
 
@@ -68,10 +70,12 @@ class Walker {
       if (!info) return Fail(info.error());
       type = info->type;
       if (type == FileType::kMissing)
-        return Fail(ErrorKind::kNotFound, fmt::format("path {} does not exist in the repository", rel));
+        return Fail(ErrorKind::kNotFound,
+                    fmt::format("path {} does not exist in the repository", rel));
       if (type == FileType::kSymlink) {
         return Fail(ErrorKind::kInvalidInput,
-                    fmt::format("path {} goes through the symlink {}; symlinks are not followed", rel, prefix));
+                    fmt::format("path {} goes through the symlink {}; symlinks are not followed",
+                                rel, prefix));
       }
     }
     if (type == FileType::kRegular) {
@@ -121,14 +125,15 @@ class Walker {
     if (!target) {
       problems_.push_back(Problem{path, 0, 0, Severity::kWarning, target.error().message});
     } else if (!LinkStaysInside(root_, path, *target)) {
-      problems_.push_back(Problem{path, 0, 0, Severity::kWarning,
-                                  fmt::format("symlink to {} points outside the repository; not followed",
-                                              *target)});
+      problems_.push_back(Problem{
+          path, 0, 0, Severity::kWarning,
+          fmt::format("symlink to {} points outside the repository; not followed", *target)});
     } else if (IsYamlName(name)) {
-      problems_.push_back(Problem{path, 0, 0, Severity::kNotice,
-                                  fmt::format("symlink to {} not followed (its target is scanned where it "
-                                              "lives, if under the scanned paths)",
-                                              *target)});
+      problems_.push_back(
+          Problem{path, 0, 0, Severity::kNotice,
+                  fmt::format("symlink to {} not followed (its target is scanned where it "
+                              "lives, if under the scanned paths)",
+                              *target)});
     }
   }
 
@@ -144,14 +149,17 @@ FileScan ScanFile(const Filesystem& fs, const std::string& root, const std::stri
   std::string path = JoinPath(root, rel);
   Result<FileInfo> info = fs.Stat(path);
   if (info && info->size > options.max_file_bytes) {
-    out.problems.push_back(Problem{rel, 0, 0, Severity::kError,
-                                   fmt::format("file is {}, over the limit of {}; skipped",
-                                               HumanSize(info->size), HumanSize(options.max_file_bytes))});
+    out.problems.push_back(
+        Problem{rel, 0, 0, Severity::kError,
+                fmt::format("file is {}, over the limit of {}; skipped", HumanSize(info->size),
+                            HumanSize(options.max_file_bytes))});
     return out;
   }
-  Result<std::string> content = info ? fs.ReadFile(path) : Result<std::string>(std::unexpected(info.error()));
+  Result<std::string> content =
+      info ? fs.ReadFile(path) : Result<std::string>(std::unexpected(info.error()));
   if (!content) {
-    out.problems.push_back(Problem{rel, 0, 0, Severity::kError, fmt::format("cannot read: {}", content.error().message)});
+    out.problems.push_back(Problem{rel, 0, 0, Severity::kError,
+                                   fmt::format("cannot read: {}", content.error().message)});
     return out;
   }
   return ScanText(rel, *content);
@@ -170,11 +178,13 @@ void DropDuplicates(ScanResult& result) {
       unique.push_back(std::move(all[i]));
     } else {
       std::vector<std::string> places;
-      for (std::size_t k = i; k < j; ++k) places.push_back(fmt::format("{}:{}", all[k].file, all[k].line));
-      result.problems.push_back(Problem{all[i].file, all[i].line, 0, Severity::kWarning,
-                                        fmt::format("workload {} is defined more than once ({}); all copies "
-                                                    "skipped",
-                                                    all[i].id, fmt::join(places, ", "))});
+      for (std::size_t k = i; k < j; ++k)
+        places.push_back(fmt::format("{}:{}", all[k].file, all[k].line));
+      result.problems.push_back(
+          Problem{all[i].file, all[i].line, 0, Severity::kWarning,
+                  fmt::format("workload {} is defined more than once ({}); all copies "
+                              "skipped",
+                              all[i].id, fmt::join(places, ", "))});
     }
     i = j;
   }
@@ -194,8 +204,8 @@ bool ScanResult::HasErrors() const {
                      [](const Problem& p) { return p.severity == Severity::kError; });
 }
 
-Result<ScanResult> Scan(const Filesystem& fs, const std::string& root, std::span<const std::string> paths,
-                        const ScanOptions& options) {
+Result<ScanResult> Scan(const Filesystem& fs, const std::string& root,
+                        std::span<const std::string> paths, const ScanOptions& options) {
   Result<FileInfo> root_info = fs.Stat(root);
   if (!root_info) return Fail(root_info.error());
   if (root_info->type != FileType::kDirectory)
@@ -212,11 +222,14 @@ Result<ScanResult> Scan(const Filesystem& fs, const std::string& root, std::span
 
   std::vector<std::string> files = walker.Files();
   std::vector<FileScan> scans(files.size());
-  unsigned threads = options.threads != 0 ? options.threads : std::min(8u, std::thread::hardware_concurrency());
-  threads = std::clamp<unsigned>(threads, 1, static_cast<unsigned>(std::max<std::size_t>(files.size(), 1)));
+  unsigned threads =
+      options.threads != 0 ? options.threads : std::min(8u, std::thread::hardware_concurrency());
+  threads = std::clamp<unsigned>(threads, 1,
+                                 static_cast<unsigned>(std::max<std::size_t>(files.size(), 1)));
   std::atomic<std::size_t> next{0};
   auto work = [&] {
-    for (std::size_t i = next++; i < files.size(); i = next++) scans[i] = ScanFile(fs, root, files[i], options);
+    for (std::size_t i = next++; i < files.size(); i = next++)
+      scans[i] = ScanFile(fs, root, files[i], options);
   };
   std::vector<std::jthread> pool;
   for (unsigned t = 1; t < threads; ++t) pool.emplace_back(work);

@@ -16,9 +16,10 @@ using ::testing::IsEmpty;
 using ::testing::UnorderedElementsAre;
 
 std::string Deployment(std::string_view name, std::string_view image = "app:1") {
-  return fmt::format("kind: Deployment\nmetadata:\n  name: {}\nspec:\n  template:\n    spec:\n      containers:\n"
-                     "      - name: app\n        image: {}\n",
-                     name, image);
+  return fmt::format(
+      "kind: Deployment\nmetadata:\n  name: {}\nspec:\n  template:\n    spec:\n      containers:\n"
+      "      - name: app\n        image: {}\n",
+      name, image);
 }
 
 std::vector<std::string> Ids(const ScanResult& r) {
@@ -29,7 +30,8 @@ std::vector<std::string> Ids(const ScanResult& r) {
 
 std::vector<std::string> Problems(const ScanResult& r) {
   std::vector<std::string> out;
-  for (const Problem& p : r.problems) out.push_back(fmt::format("{}: {}", SeverityName(p.severity), p.ToString()));
+  for (const Problem& p : r.problems)
+    out.push_back(fmt::format("{}: {}", SeverityName(p.severity), p.ToString()));
   return out;
 }
 
@@ -53,7 +55,8 @@ TEST_F(ScanTest, FindsYamlFilesEverywhereButChartsAndGit) {
   fs_.AddFile("/repo/charts/mychart/templates/d.yaml", Deployment("in-chart"));
   fs_.AddFile("/repo/.git/config.yaml", Deployment("in-git"));
   ScanResult r = Run();
-  EXPECT_THAT(Ids(r), ElementsAre("default:deployment/a", "default:deployment/b", "default:deployment/c"));
+  EXPECT_THAT(Ids(r),
+              ElementsAre("default:deployment/a", "default:deployment/b", "default:deployment/c"));
   EXPECT_EQ(r.files, 3u);
   EXPECT_THAT(r.problems, IsEmpty());
   EXPECT_EQ(r.Find("default:deployment/b")->file, "apps/b.yml");
@@ -64,7 +67,8 @@ TEST_F(ScanTest, OnlyTheGivenPaths) {
   fs_.AddFile("/repo/a.yaml", Deployment("a"));
   fs_.AddFile("/repo/apps/b.yaml", Deployment("b"));
   fs_.AddFile("/repo/infra/c.yaml", Deployment("c"));
-  EXPECT_THAT(Ids(Run({"apps", "./infra/", "apps/b.yaml"})), ElementsAre("default:deployment/b", "default:deployment/c"));
+  EXPECT_THAT(Ids(Run({"apps", "./infra/", "apps/b.yaml"})),
+              ElementsAre("default:deployment/b", "default:deployment/c"));
   EXPECT_THAT(Ids(Run({"a.yaml"})), ElementsAre("default:deployment/a"));
 }
 
@@ -97,18 +101,23 @@ TEST_F(ScanTest, BadInputNeverStopsTheScan) {
   ScanResult r = Run({}, options);
   EXPECT_THAT(Ids(r), ElementsAre("default:deployment/good"));
   EXPECT_TRUE(r.HasErrors());
-  EXPECT_THAT(Problems(r),
-              UnorderedElementsAre(
-                  HasSubstr("warning: 4-outside.yaml: symlink to ../../etc/passwd points outside the repository"),
-                  HasSubstr("notice: 5-inside.yaml: symlink to 2-good.yaml not followed"),
-                  HasSubstr("warning: 6-abs-outside: symlink to /etc points outside"),
-                  AllOf(HasSubstr("error: 1-broken.yaml:4:1:"), HasSubstr("does not parse")),
-                  HasSubstr("error: 3-huge.yaml: file is 2048 bytes, over the limit of 1024 bytes; skipped"),
-                  HasSubstr("workload default:deployment/dup is defined more than once (8-dup.yaml:1, sub/9-dup.yaml:2)")));
+  EXPECT_THAT(
+      Problems(r),
+      UnorderedElementsAre(
+          HasSubstr(
+              "warning: 4-outside.yaml: symlink to ../../etc/passwd points outside the repository"),
+          HasSubstr("notice: 5-inside.yaml: symlink to 2-good.yaml not followed"),
+          HasSubstr("warning: 6-abs-outside: symlink to /etc points outside"),
+          AllOf(HasSubstr("error: 1-broken.yaml:4:1:"), HasSubstr("does not parse")),
+          HasSubstr(
+              "error: 3-huge.yaml: file is 2048 bytes, over the limit of 1024 bytes; skipped"),
+          HasSubstr("workload default:deployment/dup is defined more than once (8-dup.yaml:1, "
+                    "sub/9-dup.yaml:2)")));
 }
 
 TEST_F(ScanTest, ResultDoesNotDependOnThreads) {
-  for (int i = 0; i < 60; ++i) fs_.AddFile(fmt::format("/repo/d{:02}/w.yaml", i), Deployment(fmt::format("w{}", i)));
+  for (int i = 0; i < 60; ++i)
+    fs_.AddFile(fmt::format("/repo/d{:02}/w.yaml", i), Deployment(fmt::format("w{}", i)));
   fs_.AddFile("/repo/d07/bad.yaml", "a: [");
   ScanOptions one;
   one.threads = 1;

@@ -43,7 +43,8 @@ std::string_view LineBreak(std::string_view text) {
 
 bool OnlySpaces(std::string_view text, std::size_t from, std::size_t to) {
   return std::all_of(text.begin() + static_cast<std::ptrdiff_t>(from),
-                     text.begin() + static_cast<std::ptrdiff_t>(to), [](char c) { return c == ' '; });
+                     text.begin() + static_cast<std::ptrdiff_t>(to),
+                     [](char c) { return c == ' '; });
 }
 
 bool RestOfLineIsBlank(std::string_view text, std::size_t pos) {

@@ -13,7 +13,8 @@ using Status = WorkloadResult::Status;
 
 // The workloads `ids` in `scan`, duplicates removed; kNotFound naming every
 // unknown id.
-Result<std::vector<const Workload*>> Lookup(const ScanResult& scan, std::span<const std::string> ids) {
+Result<std::vector<const Workload*>> Lookup(const ScanResult& scan,
+                                            std::span<const std::string> ids) {
   std::vector<const Workload*> found;
   std::vector<std::string> unknown;
   for (const std::string& id : ids) {
@@ -25,20 +26,23 @@ Result<std::vector<const Workload*>> Lookup(const ScanResult& scan, std::span<co
     }
   }
   if (!unknown.empty()) {
-    return Fail(ErrorKind::kNotFound,
-                fmt::format("no workload {} in the repository (see list-workloads); nothing changed",
-                            fmt::join(unknown, ", ")));
+    return Fail(
+        ErrorKind::kNotFound,
+        fmt::format("no workload {} in the repository (see list-workloads); nothing changed",
+                    fmt::join(unknown, ", ")));
   }
   if (found.empty()) return Fail(ErrorKind::kInvalidInput, "no workload named; nothing changed");
   return found;
 }
 
 // Refuses paths that leave the root or pass through a symlink.
-Result<std::string> PathInside(const Filesystem& fs, const std::string& root, const std::string& rel) {
+Result<std::string> PathInside(const Filesystem& fs, const std::string& root,
+                               const std::string& rel) {
   Result<std::string> clean = CleanRelativePath(rel);
   if (!clean) return Fail(clean.error());
   if (clean->empty() || *clean != rel)
-    return Fail(ErrorKind::kInvalidInput, fmt::format("refusing to write {}: not a clean relative path", rel));
+    return Fail(ErrorKind::kInvalidInput,
+                fmt::format("refusing to write {}: not a clean relative path", rel));
   std::string prefix;
   for (std::size_t slash = 0; (slash = clean->find('/', slash + 1)) != std::string::npos;) {
     Result<FileInfo> info = fs.Stat(JoinPath(root, clean->substr(0, slash)));
@@ -52,7 +56,8 @@ Result<std::string> PathInside(const Filesystem& fs, const std::string& root, co
   return JoinPath(root, *clean);
 }
 
-bool WouldChange(const Workload& w, const std::string& policy, const std::optional<std::string>& value) {
+bool WouldChange(const Workload& w, const std::string& policy,
+                 const std::optional<std::string>& value) {
   std::vector<std::string> keys = PolicyAnnotationKeys(policy);
   bool present = false;
   for (const auto& [key, current] : w.annotations) {
@@ -65,23 +70,26 @@ bool WouldChange(const Workload& w, const std::string& policy, const std::option
 
 enum class Event { kAutomate, kDeautomate, kLock, kUnlock, kUpdatePolicy };
 
-constexpr std::array<std::string_view, 5> kEventNames = {"Automated", "Deautomated", "Locked", "Unlocked",
-                                                         "Updated policies"};
+constexpr std::array<std::string_view, 5> kEventNames = {"Automated", "Deautomated", "Locked",
+                                                         "Unlocked", "Updated policies"};
 
 std::optional<Event> EventOf(const PolicyUpdate& update, const std::string& policy,
                              const std::optional<std::string>& value) {
   bool is_true = value && *value == "true";
   if (policy == kAutomated) return is_true ? Event::kAutomate : Event::kDeautomate;
   if (policy == kLocked) return is_true ? Event::kLock : Event::kUnlock;
-  bool with_lock = std::any_of(update.set.begin(), update.set.end(), [](const auto& c) { return c.first == kLocked; });
+  bool with_lock = std::any_of(update.set.begin(), update.set.end(),
+                               [](const auto& c) { return c.first == kLocked; });
   if ((policy == kLockedMsg || policy == kLockedUser) && with_lock) return std::nullopt;
   return Event::kUpdatePolicy;
 }
 
-std::string PolicyCommitMessage(const std::map<Event, std::vector<std::string>>& events, const Cause& cause) {
+std::string PolicyCommitMessage(const std::map<Event, std::vector<std::string>>& events,
+                                const Cause& cause) {
   std::vector<std::string> lines;
   for (const auto& [event, ids] : events) {
-    lines.push_back(fmt::format("{}: {}", kEventNames[static_cast<std::size_t>(event)], fmt::join(ids, ", ")));
+    lines.push_back(
+        fmt::format("{}: {}", kEventNames[static_cast<std::size_t>(event)], fmt::join(ids, ", ")));
   }
   if (lines.empty()) return "";
   if (cause.message.empty() && lines.size() == 1) return lines.front();
@@ -97,20 +105,26 @@ std::string WithCause(const Cause& cause, std::string message) {
 
 std::string_view StatusName(WorkloadResult::Status status) {
   switch (status) {
-    case Status::kSuccess: return "success";
-    case Status::kUnchanged: return "unchanged";
-    case Status::kSkipped: return "skipped";
+    case Status::kSuccess:
+      return "success";
+    case Status::kUnchanged:
+      return "unchanged";
+    case Status::kSkipped:
+      return "skipped";
   }
   return "unchanged";
 }
 
-Result<std::vector<std::string>> ApplyEdits(Filesystem& fs, const std::string& root, const ScanResult& scan,
-                                            std::span<const Edit> edits, bool dry_run) {
+Result<std::vector<std::string>> ApplyEdits(Filesystem& fs, const std::string& root,
+                                            const ScanResult& scan, std::span<const Edit> edits,
+                                            bool dry_run) {
   std::map<std::string, std::vector<Edit>> by_file;
   for (const Edit& edit : edits) {
-    const std::string& id = std::visit([](const auto& e) -> const std::string& { return e.workload; }, edit);
+    const std::string& id =
+        std::visit([](const auto& e) -> const std::string& { return e.workload; }, edit);
     const Workload* w = scan.Find(id);
-    if (w == nullptr) return Fail(ErrorKind::kNotFound, fmt::format("no workload {} in the repository", id));
+    if (w == nullptr)
+      return Fail(ErrorKind::kNotFound, fmt::format("no workload {} in the repository", id));
     by_file[w->file].push_back(edit);
   }
   std::vector<std::pair<std::string, std::string>> changed;  // path, new contents
@@ -146,22 +160,26 @@ Result<ChangeSet> UpdatePolicies(Filesystem& fs, const std::string& root, const 
   for (const Workload* w : *workloads) {
     auto changes = update.set;
     for (const auto& [policy, value] : changes) {
-      if (policy.starts_with(kTagPrefix) && w->FindContainer(policy.substr(kTagPrefix.size())) == nullptr) {
-        return Fail(ErrorKind::kNotFound, fmt::format("workload {} has no container {}; nothing changed", w->id,
-                                                      policy.substr(kTagPrefix.size())));
+      if (policy.starts_with(kTagPrefix) &&
+          w->FindContainer(policy.substr(kTagPrefix.size())) == nullptr) {
+        return Fail(ErrorKind::kNotFound,
+                    fmt::format("workload {} has no container {}; nothing changed", w->id,
+                                policy.substr(kTagPrefix.size())));
       }
     }
     if (update.tag_all) {
       for (const Container& c : w->containers) {
-        changes.emplace_back(TagPolicy(c.name),
-                             update.tag_all->empty() ? std::nullopt : std::optional(*update.tag_all));
+        changes.emplace_back(TagPolicy(c.name), update.tag_all->empty()
+                                                    ? std::nullopt
+                                                    : std::optional(*update.tag_all));
       }
     }
     WorkloadResult result{w->id, Status::kUnchanged, {}};
     for (const auto& [policy, value] : changes) {
       if (!WouldChange(*w, policy, value)) continue;
       result.status = Status::kSuccess;
-      result.details.push_back(value ? fmt::format("{}={}", policy, *value) : fmt::format("-{}", policy));
+      result.details.push_back(value ? fmt::format("{}={}", policy, *value)
+                                     : fmt::format("-{}", policy));
       if (std::optional<Event> e = EventOf(update, policy, value)) {
         auto& listed = events[*e];
         if (std::find(listed.begin(), listed.end(), w->id) == listed.end()) listed.push_back(w->id);
@@ -178,10 +196,11 @@ Result<ChangeSet> UpdatePolicies(Filesystem& fs, const std::string& root, const 
 }
 
 Result<ChangeSet> ReleaseImages(Filesystem& fs, const std::string& root, const ScanResult& scan,
-                                std::span<const std::string> ids, const ReleaseSpec& spec, const Cause& cause,
-                                bool dry_run) {
+                                std::span<const std::string> ids, const ReleaseSpec& spec,
+                                const Cause& cause, bool dry_run) {
   if (!spec.image && !spec.latest) {
-    return Fail(ErrorKind::kInvalidInput, "releasing all images needs the registry, which is not available here");
+    return Fail(ErrorKind::kInvalidInput,
+                "releasing all images needs the registry, which is not available here");
   }
   Result<std::vector<const Workload*>> workloads = Lookup(scan, ids);
   if (!workloads) return Fail(workloads.error());
@@ -202,7 +221,8 @@ Result<ChangeSet> ReleaseImages(Filesystem& fs, const std::string& root, const S
       if (target && target->CanonicalName() != c.image.CanonicalName()) continue;
       if (!target) {
         Result<std::optional<registry::ImageRef>> latest = spec.latest(*w, c);
-        if (!latest) return Fail(latest.error().Wrap(fmt::format("{} container {}", w->id, c.name)));
+        if (!latest)
+          return Fail(latest.error().Wrap(fmt::format("{} container {}", w->id, c.name)));
         if (!*latest) continue;
         target = std::move(*latest);
       }
@@ -210,8 +230,9 @@ Result<ChangeSet> ReleaseImages(Filesystem& fs, const std::string& root, const S
       if (target->tag() == c.image.tag() && target->digest() == c.image.digest()) continue;
       edits.push_back(ImageEdit{w->id, c.name, *target});
       result.status = Status::kSuccess;
-      result.details.push_back(fmt::format("{}: {} -> {}", c.name, c.image_text,
-                                           c.image.WithTag(target->tag(), target->digest()).String()));
+      result.details.push_back(
+          fmt::format("{}: {} -> {}", c.name, c.image_text,
+                      c.image.WithTag(target->tag(), target->digest()).String()));
     }
     if (!used && spec.image) {
       result.status = Status::kSkipped;
@@ -225,7 +246,8 @@ Result<ChangeSet> ReleaseImages(Filesystem& fs, const std::string& root, const S
   out.files = std::move(*files);
   if (!out.files.empty()) {
     std::string what = spec.image ? spec.image->String() : "latest images";
-    out.commit_message = WithCause(cause, fmt::format("Release {} to {}", what, fmt::join(released, ", ")));
+    out.commit_message =
+        WithCause(cause, fmt::format("Release {} to {}", what, fmt::join(released, ", ")));
   }
   return out;
 }

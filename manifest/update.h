@@ -52,7 +52,8 @@ struct ChangeSet {
 // any file fails.
 [[nodiscard]] Result<std::vector<std::string>> ApplyEdits(Filesystem& fs, const std::string& root,
                                                           const ScanResult& scan,
-                                                          std::span<const Edit> edits, bool dry_run);
+                                                          std::span<const Edit> edits,
+                                                          bool dry_run);
 
 // Policy changes applied to every named workload: `set` entries are
 // policy -> value (nullopt removes), in order; `tag_all`, when given, sets

@@ -71,7 +71,9 @@ TEST_F(UpdateTest, AutomateWritesTheAnnotationAndTheFluxCommitMessage) {
   EXPECT_EQ(out->commit_message, "Automated: shop:deployment/web");
   ASSERT_EQ(out->results.size(), 1u);
   EXPECT_EQ(out->results[0].status, WorkloadResult::Status::kSuccess);
-  EXPECT_THAT(Web(), HasSubstr("  namespace: shop\n  annotations:\n    fluxcd.io/automated: \"true\"\nspec:"));
+  EXPECT_THAT(
+      Web(),
+      HasSubstr("  namespace: shop\n  annotations:\n    fluxcd.io/automated: \"true\"\nspec:"));
   EXPECT_EQ(Api(), kApi);
   Rescan();
   EXPECT_TRUE(scan_.Find("shop:deployment/web")->policies.automated());
@@ -102,8 +104,10 @@ TEST_F(UpdateTest, UnknownWorkloadChangesNothing) {
 
 TEST_F(UpdateTest, UnlockRemovesLockMessageAndUserWithCause) {
   std::vector<std::string> ids = {"shop:deployment/api"};
-  PolicyUpdate unlock{{{"locked", std::nullopt}, {"locked_msg", std::nullopt}, {"locked_user", std::nullopt}}, {}};
-  Result<ChangeSet> out = UpdatePolicies(fs_, "/repo", scan_, ids, unlock, Cause{"incident over", "ann"}, false);
+  PolicyUpdate unlock{
+      {{"locked", std::nullopt}, {"locked_msg", std::nullopt}, {"locked_user", std::nullopt}}, {}};
+  Result<ChangeSet> out =
+      UpdatePolicies(fs_, "/repo", scan_, ids, unlock, Cause{"incident over", "ann"}, false);
   ASSERT_TRUE(out) << out.error().message;
   EXPECT_EQ(out->commit_message, "incident over\n\n- Unlocked: shop:deployment/api");
   EXPECT_THAT(Api(), ::testing::Not(HasSubstr("annotations")));
@@ -122,10 +126,14 @@ TEST_F(UpdateTest, SeveralKindsOfChangeListEvents) {
 
 TEST_F(UpdateTest, TagAllAndUnknownContainer) {
   std::vector<std::string> ids = {"shop:deployment/web"};
-  Result<ChangeSet> out = UpdatePolicies(fs_, "/repo", scan_, ids, PolicyUpdate{{}, "glob:v*"}, {}, false);
+  Result<ChangeSet> out =
+      UpdatePolicies(fs_, "/repo", scan_, ids, PolicyUpdate{{}, "glob:v*"}, {}, false);
   ASSERT_TRUE(out) << out.error().message;
-  EXPECT_THAT(Web(), HasSubstr("    fluxcd.io/tag.app: \"glob:v*\"\n    fluxcd.io/tag.proxy: \"glob:v*\"\n"));
-  Result<ChangeSet> bad = UpdatePolicies(fs_, "/repo", scan_, ids, PolicyUpdate{{{"tag.nope", "glob:*"}}, {}}, {}, false);
+  EXPECT_THAT(
+      Web(),
+      HasSubstr("    fluxcd.io/tag.app: \"glob:v*\"\n    fluxcd.io/tag.proxy: \"glob:v*\"\n"));
+  Result<ChangeSet> bad = UpdatePolicies(fs_, "/repo", scan_, ids,
+                                         PolicyUpdate{{{"tag.nope", "glob:*"}}, {}}, {}, false);
   ASSERT_FALSE(bad);
   EXPECT_EQ(bad.error().kind, ErrorKind::kNotFound);
 }
@@ -141,15 +149,19 @@ TEST_F(UpdateTest, DryRunWritesNothingButReportsTheFiles) {
 
 TEST_F(UpdateTest, ReleaseChangesMatchingContainersOfUnlockedWorkloads) {
   std::vector<std::string> ids = {"shop:deployment/web", "shop:deployment/api"};
-  ReleaseSpec spec{registry::ImageRef::Parse("registry.example.com/shop/web:1.1.0").value(), {}, false};
+  ReleaseSpec spec{
+      registry::ImageRef::Parse("registry.example.com/shop/web:1.1.0").value(), {}, false};
   Result<ChangeSet> out = ReleaseImages(fs_, "/repo", scan_, ids, spec, {}, false);
   ASSERT_TRUE(out) << out.error().message;
   EXPECT_THAT(out->files, ElementsAre("web.yaml"));
-  EXPECT_EQ(out->commit_message, "Release registry.example.com/shop/web:1.1.0 to shop:deployment/web");
+  EXPECT_EQ(out->commit_message,
+            "Release registry.example.com/shop/web:1.1.0 to shop:deployment/web");
   ASSERT_EQ(out->results.size(), 2u);
   EXPECT_EQ(out->results[0].status, WorkloadResult::Status::kSuccess);
-  EXPECT_THAT(out->results[0].details,
-              ElementsAre("app: registry.example.com/shop/web:1.0.0 -> registry.example.com/shop/web:1.1.0"));
+  EXPECT_THAT(
+      out->results[0].details,
+      ElementsAre(
+          "app: registry.example.com/shop/web:1.0.0 -> registry.example.com/shop/web:1.1.0"));
   EXPECT_EQ(out->results[1].status, WorkloadResult::Status::kSkipped);
   EXPECT_THAT(out->results[1].details, ElementsAre("locked"));
   std::string want(kWeb);
@@ -160,10 +172,12 @@ TEST_F(UpdateTest, ReleaseChangesMatchingContainersOfUnlockedWorkloads) {
 
 TEST_F(UpdateTest, ReleaseWithForceAndCause) {
   std::vector<std::string> ids = {"shop:deployment/api"};
-  ReleaseSpec spec{registry::ImageRef::Parse("registry.example.com/shop/web:2.0.0").value(), {}, true};
+  ReleaseSpec spec{
+      registry::ImageRef::Parse("registry.example.com/shop/web:2.0.0").value(), {}, true};
   Result<ChangeSet> out = ReleaseImages(fs_, "/repo", scan_, ids, spec, Cause{"hotfix", ""}, false);
   ASSERT_TRUE(out) << out.error().message;
-  EXPECT_EQ(out->commit_message, "hotfix\n\nRelease registry.example.com/shop/web:2.0.0 to shop:deployment/api");
+  EXPECT_EQ(out->commit_message,
+            "hotfix\n\nRelease registry.example.com/shop/web:2.0.0 to shop:deployment/api");
   EXPECT_THAT(Api(), HasSubstr("image: \"registry.example.com/shop/web:2.0.0\"\n"));
 }
 
@@ -180,7 +194,8 @@ TEST_F(UpdateTest, ReleaseOfAnImageNoContainerUsesIsSkipped) {
 TEST_F(UpdateTest, ReleaseAllImagesAsksTheLatestFunction) {
   std::vector<std::string> ids = {"shop:deployment/web"};
   ReleaseSpec spec;
-  spec.latest = [](const Workload&, const Container& c) -> Result<std::optional<registry::ImageRef>> {
+  spec.latest = [](const Workload&,
+                   const Container& c) -> Result<std::optional<registry::ImageRef>> {
     if (c.name == "proxy") return c.image.WithTag("v1.26.0");
     return std::nullopt;
   };
@@ -192,7 +207,9 @@ TEST_F(UpdateTest, ReleaseAllImagesAsksTheLatestFunction) {
 }
 
 TEST_F(UpdateTest, AFileThatCannotBeRewrittenStopsEverything) {
-  fs_.AddFile("/repo/z.yaml", "kind: Pod\nmetadata:\n  name: z\nspec:\n  containers:\n  - name: c\n    image: !!str app:1\n");
+  fs_.AddFile("/repo/z.yaml",
+              "kind: Pod\nmetadata:\n  name: z\nspec:\n  containers:\n  - name: c\n    image: "
+              "!!str app:1\n");
   Rescan();
   std::vector<std::string> ids = {"shop:deployment/web", "default:pod/z"};
   ReleaseSpec spec{registry::ImageRef::Parse("app:2").value(), {}, false};

@@ -9,10 +9,14 @@ namespace tagflow::manifest {
 
 std::string_view ImageFieldName(ImageField field) {
   switch (field) {
-    case ImageField::kImage: return "image";
-    case ImageField::kRegistry: return "registry";
-    case ImageField::kRepository: return "repository";
-    case ImageField::kTag: return "tag";
+    case ImageField::kImage:
+      return "image";
+    case ImageField::kRegistry:
+      return "registry";
+    case ImageField::kRepository:
+      return "repository";
+    case ImageField::kTag:
+      return "tag";
   }
   return "image";
 }
@@ -45,7 +49,8 @@ Result<std::string> NormalizeWorkloadId(std::string_view id, std::string_view de
   }
   std::size_t slash = rest.find('/');
   if (ns.empty() || slash == std::string_view::npos || slash == 0 || slash + 1 == rest.size() ||
-      rest.find(':') != std::string_view::npos || rest.find('/', slash + 1) != std::string_view::npos) {
+      rest.find(':') != std::string_view::npos ||
+      rest.find('/', slash + 1) != std::string_view::npos) {
     return Fail(ErrorKind::kInvalidInput,
                 fmt::format("invalid workload id \"{}\": expected <namespace>:<kind>/<name>", id));
   }
@@ -54,9 +59,12 @@ Result<std::string> NormalizeWorkloadId(std::string_view id, std::string_view de
 
 std::string_view SeverityName(Severity severity) {
   switch (severity) {
-    case Severity::kError: return "error";
-    case Severity::kWarning: return "warning";
-    case Severity::kNotice: return "notice";
+    case Severity::kError:
+      return "error";
+    case Severity::kWarning:
+      return "warning";
+    case Severity::kNotice:
+      return "notice";
   }
   return "warning";
 }

@@ -45,12 +45,12 @@ struct Container {
 };
 
 struct Workload {
-  std::string id;         // "<namespace>:<kind lowercased>/<name>"
-  std::string kind;       // as written: "Deployment", "HelmRelease"
-  std::string ns;         // "default" when unset
+  std::string id;    // "<namespace>:<kind lowercased>/<name>"
+  std::string kind;  // as written: "Deployment", "HelmRelease"
+  std::string ns;    // "default" when unset
   std::string name;
-  std::string file;       // relative to the repository root, '/'-separated
-  int line = 0;           // 1-based line where the object starts
+  std::string file;          // relative to the repository root, '/'-separated
+  int line = 0;              // 1-based line where the object starts
   std::size_t document = 0;  // index of its document in the file
   int item = -1;             // index in `items` of a List, or -1
   Annotations annotations;   // metadata.annotations with string values, in order

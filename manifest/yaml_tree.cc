@@ -173,7 +173,8 @@ bool IsFloat(std::string_view s) {
     if (!IsDigits(exp, IsDec)) return false;
   }
   std::size_t dot = mantissa.find('.');
-  if (dot == std::string_view::npos) return e != std::string_view::npos && IsDigits(mantissa, IsDecOrUnderscore);
+  if (dot == std::string_view::npos)
+    return e != std::string_view::npos && IsDigits(mantissa, IsDecOrUnderscore);
   std::string_view whole = mantissa.substr(0, dot);
   std::string_view frac = mantissa.substr(dot + 1);
   if (whole.empty()) return IsDigits(frac, IsDec);
@@ -185,7 +186,8 @@ bool IsFloat(std::string_view s) {
 bool IsSexagesimal(std::string_view s) {
   if (!s.empty() && (s[0] == '-' || s[0] == '+')) s.remove_prefix(1);
   std::size_t colon = s.find(':');
-  if (colon == std::string_view::npos || colon == 0 || !IsDigits(s.substr(0, colon), IsDecOrUnderscore))
+  if (colon == std::string_view::npos || colon == 0 ||
+      !IsDigits(s.substr(0, colon), IsDecOrUnderscore))
     return false;
   std::string_view rest = s.substr(colon + 1);
   while (true) {
@@ -205,9 +207,9 @@ bool IsSexagesimal(std::string_view s) {
 
 bool IsTypedWord(std::string_view s) {
   static constexpr std::array<std::string_view, 31> kWords = {
-      "~",    "null", "Null",  "NULL",  "true", "True", "TRUE", "false", "False", "FALSE", "y",
-      "Y",    "yes",  "Yes",   "YES",   "n",    "N",    "no",   "No",    "NO",    "on",    "On",
-      "ON",   "off",  "Off",   "OFF",   ".inf", ".Inf", ".INF", ".nan",  ".NaN"};
+      "~",  "null", "Null", "NULL", "true", "True", "TRUE", "false", "False", "FALSE", "y",
+      "Y",  "yes",  "Yes",  "YES",  "n",    "N",    "no",   "No",    "NO",    "on",    "On",
+      "ON", "off",  "Off",  "OFF",  ".inf", ".Inf", ".INF", ".nan",  ".NaN"};
   if (s == ".NAN") return true;
   if (!s.empty() && (s[0] == '-' || s[0] == '+') &&
       (s.substr(1) == ".inf" || s.substr(1) == ".Inf" || s.substr(1) == ".INF"))
@@ -240,9 +242,21 @@ Result<YamlStream> ParseWithYamlCpp(std::string_view text, std::size_t bom, Pars
   try {
     YAML::Parser parser(in);
     while (parser.HandleNextDocument(builder)) {
+      // yaml-cpp 0.7 can start empty documents forever at the same token
+      // (a stray ',' at the top level): stop when a document makes no progress.
+      const std::vector<YamlDocument>& docs = builder.documents();
+      if (docs.size() >= 2 && docs.back().offset == docs[docs.size() - 2].offset) {
+        const YamlDocument& stuck = docs.back();
+        std::size_t line_start = text.rfind('\n', stuck.offset == 0 ? 0 : stuck.offset - 1);
+        line_start =
+            line_start == std::string_view::npos || stuck.offset == 0 ? bom : line_start + 1;
+        return SyntaxError(failure, stuck.line + 1, static_cast<int>(stuck.offset - line_start) + 1,
+                           fmt::format("unexpected '{}'", text.substr(stuck.offset, 1)));
+      }
     }
   } catch (const YAML::Exception& e) {
-    return SyntaxError(failure, std::max(e.mark.line, 0) + 1, std::max(e.mark.column, 0) + 1, e.msg);
+    return SyntaxError(failure, std::max(e.mark.line, 0) + 1, std::max(e.mark.column, 0) + 1,
+                       e.msg);
   } catch (const std::exception& e) {
     return SyntaxError(failure, 1, 1, fmt::format("YAML parser failed: {}", e.what()));
   }

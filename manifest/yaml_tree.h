@@ -27,8 +27,8 @@ struct YamlNode {
   // yaml-cpp's tag: "?" for a plain scalar or untagged collection, "!" for a
   // quoted or block scalar, otherwise the explicit tag ("tag:yaml.org,2002:str").
   std::string tag;
-  bool anchored = false;  // carries an `&anchor`
-  bool flow = false;      // collections written `{...}` / `[...]`
+  bool anchored = false;      // carries an `&anchor`
+  bool flow = false;          // collections written `{...}` / `[...]`
   std::size_t anchor_id = 0;  // kAlias: the anchor it refers to
   // Where the node starts: byte offset into the source, 0-based line/column.
   std::size_t offset = 0;
@@ -54,7 +54,7 @@ struct YamlNode {
 };
 
 struct YamlDocument {
-  YamlNode root;  // kNull for an empty document
+  YamlNode root;           // kNull for an empty document
   std::size_t offset = 0;  // where the document's content starts
   int line = 0;
 };
@@ -79,7 +79,8 @@ struct ParseFailure {
 [[nodiscard]] Result<YamlStream> ParseYaml(std::string_view text, ParseFailure* failure = nullptr);
 
 // The same without the fast path: yaml-cpp only. For tests and benchmarks.
-[[nodiscard]] Result<YamlStream> ParseYamlWithYamlCpp(std::string_view text, ParseFailure* failure = nullptr);
+[[nodiscard]] Result<YamlStream> ParseYamlWithYamlCpp(std::string_view text,
+                                                      ParseFailure* failure = nullptr);
 
 // Structural equality: kinds, scalar values, tags, flow style, map order and
 // alias targets (by anchor id); positions are ignored.

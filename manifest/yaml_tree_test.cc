@@ -60,7 +60,20 @@ TEST(ParseYaml, RefusesTextThatIsNotUtf8) {
   EXPECT_EQ(failure.line, 2);
   EXPECT_EQ(failure.column, 7);
   EXPECT_FALSE(ParseYaml(std::string("a: \0", 4)));
-  EXPECT_FALSE(ParseYaml("\xFF\xFE" "a\0:\0 \0" "1\0"));
+  EXPECT_FALSE(
+      ParseYaml("\xFF\xFE"
+                "a\0:\0 \0"
+                "1\0"));
+}
+
+TEST(ParseYaml, AStrayCommaIsAnErrorNotAnEndlessStreamOfDocuments) {
+  // yaml-cpp 0.7 alone loops forever on these.
+  for (std::string text : {",\n", ",a\n", "a: 1\n---\n, x\n"}) {
+    ParseFailure failure;
+    Result<YamlStream> s = ParseYaml(text, &failure);
+    ASSERT_FALSE(s) << text;
+    EXPECT_THAT(failure.what, HasSubstr("unexpected ','"));
+  }
 }
 
 TEST(ParseYaml, DeepNestingIsAnErrorNotACrash) {
@@ -80,11 +93,12 @@ TEST(SameTree, IgnoresPositionsButNotValuesOrStyle) {
 }
 
 TEST(PlainScalarIsNonString, Yaml11And12Types) {
-  for (std::string s : {"", "~", "null", "true", "False", "yes", "off", "1", "-2", "0x1F", "0o17", "1.5", ".5",
-                        "1e3", "-.inf", ".NaN", "1_000", "1:30", "190:20:30.15"}) {
+  for (std::string s : {"", "~", "null", "true", "False", "yes", "off", "1", "-2", "0x1F", "0o17",
+                        "1.5", ".5", "1e3", "-.inf", ".NaN", "1_000", "1:30", "190:20:30.15"}) {
     EXPECT_TRUE(PlainScalarIsNonString(s)) << s;
   }
-  for (std::string s : {"v1", "1.2.3", "nginx:1.2", "1.2-alpine", "abc", "0xZZ", "1:2:3:x", "latest", "1e", "e3"}) {
+  for (std::string s :
+       {"v1", "1.2.3", "nginx:1.2", "1.2-alpine", "abc", "0xZZ", "1:2:3:x", "latest", "1e", "e3"}) {
     EXPECT_FALSE(PlainScalarIsNonString(s)) << s;
   }
 }

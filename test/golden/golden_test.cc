@@ -131,7 +131,8 @@ TEST_F(GoldenTest, ScanFindsTheExpectedWorkloadsAndProblems) {
                           c.sources.front().not_editable.empty() ? "" : " (not editable)");
     }
   }
-  for (const Problem& p : scan.problems) text += fmt::format("{}: {}\n", SeverityName(p.severity), p.ToString());
+  for (const Problem& p : scan.problems)
+    text += fmt::format("{}: {}\n", SeverityName(p.severity), p.ToString());
   stdfs::path expected = kGoldenDir / "expected-scan.txt";
   if (Updating()) WriteBytes(expected, text);
   EXPECT_EQ(text, ReadBytes(expected));
@@ -179,12 +180,14 @@ TEST_F(GoldenTest, EditedFilesScanToTheNewValuesAndAreStable) {
       const auto& policy = std::get<PolicyEdit>(e.edit);
       const Workload* w = after.Find(policy.workload);
       ASSERT_NE(w, nullptr) << policy.workload;
-      EXPECT_EQ(w->policies.Get(policy.policy), policy.value) << policy.workload << " " << policy.policy;
+      EXPECT_EQ(w->policies.Get(policy.policy), policy.value)
+          << policy.workload << " " << policy.policy;
     }
   }
   Result<std::vector<std::string>> again = ApplySpec(after);
   ASSERT_TRUE(again) << again.error().message;
-  EXPECT_THAT(*again, ::testing::IsEmpty()) << "applying the same edits twice changes nothing the second time";
+  EXPECT_THAT(*again, ::testing::IsEmpty())
+      << "applying the same edits twice changes nothing the second time";
 }
 
 }  // namespace
