@@ -6,6 +6,9 @@
 #include <filesystem>
 #include <memory>
 
+#include "daemon/cli_options.h"
+#include "daemon/git_edit.h"
+#include "daemon/git_libgit2.h"
 #include "manifest/policy.h"
 #include "manifest/scan.h"
 #include "manifest/update.h"
@@ -19,6 +22,7 @@ using manifest::PolicyUpdate;
 
 struct RepoOptions {
   std::string repo;
+  daemon::GitOptions git;  // --git-url and friends: work on a fresh clone
   std::vector<std::string> git_paths;
   std::string ns = "default";
   std::vector<std::string> workloads;
@@ -56,6 +60,7 @@ struct ReleaseOptions {
 
 void AddRepoFlags(CLI::App& sub, RepoOptions& o) {
   sub.add_option("--repo", o.repo, "work tree of the manifest repository");
+  AddGitFlags(sub, o.git);
   sub.add_option("--git-path", o.git_paths,
                  "path inside the repository to scan (repeatable; default: all)");
 }
@@ -77,8 +82,8 @@ void AddEditFlags(CLI::App& sub, EditOptions& o) {
 // Usage problems are reported on ctx.err; returns false when the command
 // must stop with kExitUsage.
 bool CheckRepo(CliContext& ctx, const RepoOptions& o) {
-  if (o.repo.empty()) {
-    ctx.err << "error: --repo DIR is required (--git-url is not supported yet)\n";
+  if (o.repo.empty() == o.git.url.empty()) {
+    ctx.err << "error: give exactly one of --repo DIR (a work tree) or --git-url URL (a fresh clone)\n";
     return false;
   }
   return true;
@@ -105,24 +110,45 @@ std::string Root(const RepoOptions& o) {
 struct RepoView {
   std::vector<std::string> ids;
   manifest::ScanResult scan;
+  std::string root;
+  std::shared_ptr<daemon::GitRepo> clone;  // with --git-url
 };
 
+Result<manifest::ScanResult> ScanRoot(CliContext& ctx, const RepoOptions& o,
+                                      const std::string& root) {
+  Result<manifest::ScanResult> scan = manifest::Scan(ctx.fs, root, o.git_paths);
+  if (scan) PrintProblems(scan->problems, ctx.err);
+  return scan;
+}
+
+// With --git-url, clones into a temporary directory (removed on exit).
 Result<RepoView> OpenRepo(CliContext& ctx, const RepoOptions& o, std::string_view ns) {
   Result<std::vector<std::string>> ids = NormalizeIds(o, ns);
   if (!ids) return Fail(ids.error());
-  Result<manifest::ScanResult> scan = manifest::Scan(ctx.fs, Root(o), o.git_paths);
+  RepoView view{std::move(*ids), {}, Root(o), nullptr};
+  if (!o.git.url.empty()) {
+    Result<std::unique_ptr<daemon::GitRepo>> clone = daemon::OpenGitRepo(o.git);
+    if (!clone) return Fail(clone.error());
+    view.clone = std::move(*clone);
+    if (Result<std::string> head = view.clone->Sync(); !head) return Fail(head.error());
+    view.root = view.clone->WorkTree().string();
+  }
+  Result<manifest::ScanResult> scan = ScanRoot(ctx, o, view.root);
   if (!scan) return Fail(scan.error());
-  PrintProblems(scan->problems, ctx.err);
-  return RepoView{std::move(*ids), std::move(*scan)};
+  view.scan = std::move(*scan);
+  return view;
+}
+
+int OpenFailed(CliContext& ctx, const Error& error) {
+  ctx.err << "error: " << error.message << "\n";
+  bool usage = error.kind == ErrorKind::kInvalidInput || error.kind == ErrorKind::kNotFound;
+  return usage ? kExitUsage : kExitFailed;
 }
 
 int ListWorkloads(CliContext& ctx, const ListOptions& o) {
   if (!CheckRepo(ctx, o.repo)) return kExitUsage;
   Result<RepoView> view = OpenRepo(ctx, o.repo, o.ns_filter.empty() ? "default" : o.ns_filter);
-  if (!view) {
-    ctx.err << "error: " << view.error().message << "\n";
-    return kExitUsage;
-  }
+  if (!view) return OpenFailed(ctx, view.error());
   const std::vector<std::string>& ids = view->ids;
   const manifest::ScanResult& scan = view->scan;
   std::vector<manifest::Workload> shown;
@@ -154,7 +180,9 @@ int ListWorkloads(CliContext& ctx, const ListOptions& o) {
   return scan.HasErrors() ? kExitFailed : kExitOk;
 }
 
-void PrintChanges(CliContext& ctx, const manifest::ChangeSet& changes, bool dry_run) {
+// `pushed`: the commit id when the changes were committed and pushed.
+void PrintChanges(CliContext& ctx, const manifest::ChangeSet& changes, bool dry_run,
+                  const std::string& pushed = "") {
   std::vector<std::vector<std::string>> rows = {{"WORKLOAD", "STATUS", "UPDATES"}};
   for (const manifest::WorkloadResult& r : changes.results) {
     std::string status(manifest::StatusName(r.status));
@@ -167,6 +195,9 @@ void PrintChanges(CliContext& ctx, const manifest::ChangeSet& changes, bool dry_
     ctx.out << "No files changed.\n";
   } else if (dry_run) {
     ctx.out << fmt::format("Dry run: would edit {}\n", fmt::join(changes.files, ", "));
+  } else if (!pushed.empty()) {
+    ctx.out << fmt::format("Committed {} and pushed: {}\n", pushed.substr(0, 12),
+                           fmt::join(changes.files, ", "));
   } else {
     ctx.out << fmt::format("Edited {} (not committed: --no-commit)\n",
                            fmt::join(changes.files, ", "));
@@ -179,22 +210,43 @@ using Operation = std::function<Result<manifest::ChangeSet>(
 // The common run of every editing command.
 int RunEdit(CliContext& ctx, const EditOptions& o, bool dry_run, const Operation& op) {
   if (!CheckRepo(ctx, o.repo)) return kExitUsage;
-  if (!o.no_commit && !dry_run) {
-    ctx.err << "error: committing and pushing needs --git-url, which is not supported yet; "
-               "pass --no-commit to edit the files of --repo only\n";
+  bool remote = !o.repo.git.url.empty();
+  if (!remote && !o.no_commit && !dry_run) {
+    ctx.err << "error: with --repo, pass --no-commit (the edit stays in the work tree for you to "
+               "commit); with --git-url tagflow clones, commits and pushes\n";
+    return kExitUsage;
+  }
+  if (remote && o.no_commit) {
+    ctx.err << "error: --no-commit edits a work tree: use it with --repo, not --git-url\n";
     return kExitUsage;
   }
   Result<RepoView> view = OpenRepo(ctx, o.repo, o.repo.ns);
-  if (!view) {
-    ctx.err << "error: " << view.error().message << "\n";
-    return kExitUsage;
+  if (!view) return OpenFailed(ctx, view.error());
+  Result<manifest::ChangeSet> changes;
+  std::string pushed;
+  if (remote && !dry_run) {
+    // Edit, commit, push; on a concurrent push, fetch and edit again. Each
+    // attempt scans the tree it edits (the branch may have moved).
+    Result<daemon::GitEditResult> done = daemon::EditCommitPush(
+        *view->clone, [&](const std::string& root) -> Result<manifest::ChangeSet> {
+          Result<manifest::ScanResult> scan = manifest::Scan(ctx.fs, root, o.repo.git_paths);
+          if (!scan) return Fail(scan.error());
+          return op(*scan, root, view->ids);
+        });
+    if (done) {
+      changes = std::move(done->changes);
+      pushed = done->commit;
+    } else {
+      changes = Fail(done.error());
+    }
+  } else {
+    changes = op(view->scan, view->root, view->ids);
   }
-  Result<manifest::ChangeSet> changes = op(view->scan, Root(o.repo), view->ids);
   if (!changes) {
     ctx.err << "error: " << changes.error().message << "\n";
     return kExitFailed;
   }
-  PrintChanges(ctx, *changes, dry_run);
+  PrintChanges(ctx, *changes, dry_run, pushed);
   bool skipped = std::any_of(changes->results.begin(), changes->results.end(), [](const auto& r) {
     return r.status == manifest::WorkloadResult::Status::kSkipped;
   });
