@@ -150,9 +150,9 @@ TEST_F(GitRepoTest, RoundTripOverHttpWithPasswordFile) {
 }
 
 TEST_F(GitRepoTest, HttpTokenAsUserInUrl) {
-  GitHttpServer server(root_, "ghp_t0ken", "");
+  GitHttpServer server(root_, "fake-t0ken", "");
   std::string url = server.Url("repo.git");
-  auto repo = Open(Options(url.insert(url.find("//") + 2, "ghp_t0ken@")));
+  auto repo = Open(Options(url.insert(url.find("//") + 2, "fake-t0ken@")));
   EXPECT_EQ(repo->Sync(), seed_);
 }
 

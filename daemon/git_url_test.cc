@@ -55,8 +55,8 @@ TEST(ParseGitUrlTest, HttpCredentialsAreDecodedAndKeptOutOfLibgit2) {
   EXPECT_EQ(url.password, "p:ss@w0rd");
   EXPECT_EQ(url.userinfo, "bot%40corp:p%3Ass%40w0rd");
   EXPECT_EQ(url.ForLibgit2(), "https://example.com/r.git");
-  GitUrl token = Parse("https://ghp_token@example.com/r.git");
-  EXPECT_EQ(token.user, "ghp_token");
+  GitUrl token = Parse("https://fake-token@example.com/r.git");
+  EXPECT_EQ(token.user, "fake-token");
   EXPECT_FALSE(token.has_password);
 }
 

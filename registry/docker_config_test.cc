@@ -12,7 +12,7 @@ TEST(DockerConfigTest, ReadsAuthAndUsernamePasswordUnderAnyKeySpelling) {
   std::string json = R"({"auths": {
     "https://index.docker.io/v1/": {"auth": ")" +
                      Base64Encode("hubuser:hub:pass") + R"("},
-    "ghcr.io": {"username": "gh", "password": "ghp_secret"},
+    "ghcr.io": {"username": "gh", "password": "fake-secret"},
     "http://127.0.0.1:5000/v2/": {"auth": ")" +
                      Base64Encode("local:pw") + R"("},
     "Quay.IO": {"auth": ")" +
@@ -27,7 +27,7 @@ TEST(DockerConfigTest, ReadsAuthAndUsernamePasswordUnderAnyKeySpelling) {
     EXPECT_EQ(c->username, "hubuser");
     EXPECT_EQ(c->password, "hub:pass");  // only the first ':' separates
   }
-  EXPECT_EQ(config->For("ghcr.io")->password, "ghp_secret");
+  EXPECT_EQ(config->For("ghcr.io")->password, "fake-secret");
   EXPECT_EQ(config->For("127.0.0.1:5000")->username, "local");
   EXPECT_EQ(config->For("quay.io")->username, "q");
   EXPECT_FALSE(config->For("127.0.0.1:5001"));
