@@ -10,6 +10,7 @@
 #include "daemon/cli_workloads.h"
 #include "daemon/git_libgit2.h"
 #include "daemon/logging.h"
+#include "daemon/plan.h"
 #include "manifest/scan.h"
 #include "registry/service.h"
 #include "registry/timestamp.h"
@@ -170,6 +171,30 @@ Result<std::string> DigestOf(registry::Scanner& scanner, const registry::ImageRe
     return t.digest;
   }
   return Fail(ErrorKind::kNotFound, fmt::format("{}: no tag {}", image.Name(), tag));
+}
+
+Result<std::optional<registry::ImageRef>> LatestAllowedImage(registry::Scanner& scanner,
+                                                             const manifest::Workload& w,
+                                                             const manifest::Container& c) {
+  Result<registry::TagFilter> filter = registry::TagFilter::Parse(w.policies.TagFilter(c.name).value_or(""));
+  if (!filter) {
+    return Fail(filter.error().Wrap(fmt::format("workload {} container {}", w.id, c.name)));
+  }
+  std::vector<daemon::AutomatedContainer> one = {{&w, &c, *filter}};
+  std::map<std::string, registry::RepositoryScan> scans;
+  for (const registry::ScanTarget& t : daemon::ScanTargets(one)) {
+    scans.emplace(t.image.CanonicalName(),
+                  registry::RepositoryScan{t.image, false, scanner.ScanRepository(t)});
+  }
+  daemon::Plan plan = daemon::MakePlan(one, scans, [&](const registry::ImageRef& image,
+                                                      const std::string& tag) {
+    return DigestOf(scanner, image, tag);
+  });
+  for (const daemon::PlanProblem& p : plan.problems) {
+    if (!p.notice) return Fail(p.kind, p.message);
+  }
+  if (plan.changes.empty()) return std::optional<registry::ImageRef>();
+  return std::optional<registry::ImageRef>(plan.changes.front().to);
 }
 
 namespace {

@@ -52,6 +52,12 @@ std::string ImagesTable(const nlohmann::json& images, int limit, bool headers);
 [[nodiscard]] Result<std::string> DigestOf(registry::Scanner& scanner,
                                            const registry::ImageRef& image, const std::string& tag);
 
+// The image container `c` of `w` should run under its tag filter, by the
+// daemon's own planning rules (newest allowed, never older than the current
+// tag), or nullopt when it is up to date. For `release --update-all-images`.
+[[nodiscard]] Result<std::optional<registry::ImageRef>> LatestAllowedImage(
+    registry::Scanner& scanner, const manifest::Workload& w, const manifest::Container& c);
+
 void AddImageCommands(CLI::App& app, CliContext& ctx);
 
 }  // namespace tagflow

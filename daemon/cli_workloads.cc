@@ -6,12 +6,14 @@
 #include <filesystem>
 #include <memory>
 
+#include "daemon/cli_images.h"
 #include "daemon/cli_options.h"
 #include "daemon/git_edit.h"
 #include "daemon/git_libgit2.h"
 #include "manifest/policy.h"
 #include "manifest/scan.h"
 #include "manifest/update.h"
+#include "registry/service.h"
 #include "registry/reference.h"
 #include "registry/tag_filter.h"
 
@@ -54,6 +56,7 @@ struct ReleaseOptions {
   EditOptions edit;
   std::string update_image;
   bool update_all = false;
+  registry::RegistryOptions registry;  // for --update-all-images
   bool dry_run = false;
   bool force = false;
 };
@@ -319,14 +322,22 @@ int RunPolicy(CliContext& ctx, const PolicyOptions& o) {
 int RunRelease(CliContext& ctx, const ReleaseOptions& o) {
   manifest::ReleaseSpec spec;
   spec.force = o.force;
+  registry::SystemClock clock;
+  std::unique_ptr<registry::RegistryService> service;  // outlives spec.latest
   if (o.update_all) {
-    if (!ctx.latest_image) {
-      ctx.err << "error: --update-all-images needs the registry, which this command cannot reach "
-                 "yet; use "
-                 "--update-image REF\n";
-      return kExitUsage;
-    }
     spec.latest = ctx.latest_image;
+    if (!spec.latest) {
+      Result<std::unique_ptr<registry::RegistryService>> created =
+          registry::RegistryService::Create(o.registry, clock);
+      if (!created) {
+        ctx.err << "error: " << created.error().message << "\n";
+        return kExitUsage;
+      }
+      service = std::move(*created);
+      spec.latest = [&service](const manifest::Workload& w, const manifest::Container& c) {
+        return LatestAllowedImage(service->scanner(), w, c);
+      };
+    }
   } else {
     Result<registry::ImageRef> ref = registry::ImageRef::Parse(o.update_image);
     if (!ref) {
@@ -448,6 +459,7 @@ void AddWorkloadCommands(CLI::App& app, CliContext& ctx) {
     all->excludes(image);
     sub->add_flag("--dry-run", o->dry_run, "show what would change; edit nothing");
     sub->add_flag("--force", o->force, "release to locked workloads too");
+    AddRegistryFlags(*sub, o->registry);
     sub->callback([&ctx, o] {
       if (o->update_image.empty() && !o->update_all) {
         ctx.err << "error: give --update-image REF or --update-all-images\n";

@@ -265,9 +265,9 @@ TEST_F(CliTest, ReleaseUsage) {
                  "--update-image", "nginx"}),
             kExitUsage);
   EXPECT_EQ(Run({"release", "--repo", "/repo", "--no-commit", "-w", "shop:deployment/web",
-                 "--update-all-images"}),
+                 "--update-all-images", "--registry-platform", "not-a-platform"}),
             kExitUsage);
-  EXPECT_THAT(err_.str(), HasSubstr("registry"));
+  EXPECT_THAT(err_.str(), HasSubstr("--registry-platform"));
 }
 
 TEST_F(CliTest, ReleaseAllImagesUsesTheLatestImageHook) {

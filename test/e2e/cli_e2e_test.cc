@@ -52,6 +52,22 @@ TEST_F(CliE2eTest, AutomateLockAndReleaseCommitAndPushOverGit) {
   EXPECT_THAT(Show(repo, "api.yaml"), HasSubstr(api_ + ":master-a"));
 }
 
+TEST_F(CliE2eTest, ReleaseAllImagesFollowsEachContainersFilter) {
+  auto repo = MakeRepo({{"api.yaml", Deployment("api", api_ + ":master-a",
+                                                "    fluxcd.io/tag.app: glob:master-*\n")}});
+  RunResult r = Tagflow({"release", "--git-url", "file://" + repo.string(), "-w", "default:deployment/api",
+                         "--update-all-images", "--registry-insecure-host", registry_.host(),
+                         "--cache-dir", ""});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  // master-b is the newest master-* (dev-c is newer but filtered out).
+  EXPECT_THAT(Show(repo, "api.yaml"), HasSubstr("image: '" + api_ + ":master-b'"));
+  RunResult again = Tagflow({"release", "--git-url", "file://" + repo.string(), "-w",
+                             "default:deployment/api", "--update-all-images",
+                             "--registry-insecure-host", registry_.host(), "--cache-dir", ""});
+  EXPECT_EQ(again.exit_code, 0) << again.output;
+  EXPECT_EQ(Log(repo).size(), 2u) << "nothing newer: no second commit";
+}
+
 TEST_F(CliE2eTest, UnknownWorkloadChangesNothing) {
   auto repo = Repo();
   std::string head = GitRevParse(repo, "master");
