@@ -158,7 +158,8 @@ TEST_F(ClientFakeServerTest, ErrorsByStatus) {
            404,
            R"({"errors":[{"code":"NAME_UNKNOWN","message":"repository name not known to registry"}]})"),
        Json(404, R"({"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown"}]})"),
-       Json(503, "down for maintenance"), Json(403, R"({"errors":[{"code":"DENIED"}]})")});
+       Json(503, "down for maintenance"), Json(403, R"({"errors":[{"code":"DENIED"}]})"),
+       Json(500, "internal server error")});
   auto& client = Service().client();
   auto unknown = client.ListTags(Image("no/such"));
   ASSERT_FALSE(unknown);
@@ -169,6 +170,10 @@ TEST_F(ClientFakeServerTest, ErrorsByStatus) {
   EXPECT_NE(tag.error().message.find("MANIFEST_UNKNOWN"), std::string::npos);
   EXPECT_EQ(client.ListTags(Image()).error().kind, ErrorKind::kTransient);
   EXPECT_EQ(client.ListTags(Image()).error().kind, ErrorKind::kUnauthorized);
+  auto broken = client.ListTags(Image());
+  ASSERT_FALSE(broken);
+  EXPECT_EQ(broken.error().kind, ErrorKind::kTransient);
+  EXPECT_NE(broken.error().message.find("127.0.0.1"), std::string::npos) << broken.error().message;
 }
 
 TEST_F(ClientFakeServerTest, AnswersAFreshBearerChallengeOnceWithAToken) {
