@@ -6,7 +6,9 @@
 #include <algorithm>
 #include <set>
 
+#include "git/edit.h"
 #include "manifest/rewrite.h"
+#include "manifest/update.h"
 #include "manifest/scan.h"
 #include "notify/notifier.h"
 
@@ -71,42 +73,26 @@ Result<Cycle::Planned> Cycle::ScanAndPlan(std::map<std::string, registry::Reposi
 std::vector<PlannedChange> Cycle::Apply(const std::vector<PlannedChange>& changes,
                                         std::vector<std::string>& files,
                                         std::vector<std::string>& errors) {
-  const std::string root = deps_.git.WorkTree().string();
-  std::map<std::string, std::vector<const PlannedChange*>> by_file;
-  for (const PlannedChange& c : changes) by_file[c.file].push_back(&c);
-
-  std::vector<PlannedChange> applied;
-  for (const auto& [file, file_changes] : by_file) {
-    std::string path = manifest::JoinPath(root, file);
-    Result<std::string> content = deps_.fs.ReadFile(path);
-    if (!content) {
-      errors.push_back(fmt::format("{}: {}", file, content.error().message));
-      continue;
-    }
-    // One edit at a time, so a value that cannot be edited in place refuses
-    // only its own change.
-    std::string text = *content;
-    std::vector<PlannedChange> done;
-    for (const PlannedChange* c : file_changes) {
-      manifest::Edit edit = manifest::ImageEdit{c->workload, c->container, c->to};
-      Result<std::string> next = manifest::RewriteManifest(file, text, std::span(&edit, 1));
-      if (!next) {
-        errors.push_back(fmt::format("workload {} container {}: {}", c->workload, c->container,
-                                     next.error().message));
-        continue;
-      }
-      text = std::move(*next);
-      done.push_back(*c);
-    }
-    if (done.empty() || text == *content) continue;
-    Result<void> written = deps_.fs.ReplaceFile(path, text);
-    if (!written) {
-      errors.push_back(fmt::format("{}: {}", file, written.error().message));
-      continue;
-    }
-    files.push_back(file);
-    applied.insert(applied.end(), done.begin(), done.end());
+  std::vector<manifest::FileEdit> edits;
+  for (const PlannedChange& c : changes) {
+    edits.push_back({c.file, manifest::ImageEdit{c.workload, c.container, c.to}});
   }
+  Result<manifest::ApplyOutcome> outcome =
+      manifest::ApplyFileEdits(deps_.fs, deps_.git.WorkTree().string(), edits,
+                               manifest::ApplyMode::kBestEffort, /*dry_run=*/false);
+  if (!outcome) {  // kBestEffort reports per edit; this is a bug
+    errors.push_back(outcome.error().message);
+    return {};
+  }
+  for (const manifest::Refusal& r : outcome->refused) {
+    const PlannedChange& c = changes[r.index];
+    errors.push_back(r.whole_file ? fmt::format("{}: {}", c.file, r.error.message)
+                                  : fmt::format("workload {} container {}: {}", c.workload,
+                                                c.container, r.error.message));
+  }
+  files = std::move(outcome->files);
+  std::vector<PlannedChange> applied;
+  for (size_t i : outcome->applied) applied.push_back(changes[i]);
   return applied;
 }
 
@@ -117,92 +103,56 @@ CycleReport Cycle::Run(const std::vector<std::string>& reasons) {
   for (const std::string& r : reasons) why += (why.empty() ? "" : ",") + r;
   spdlog::info("cycle start reason=\"{}\"", why);
 
-  auto finish = [&] {
-    double seconds = std::chrono::duration<double>(deps_.clock.Now() - started).count();
-    Finish(report, seconds);
-    return report;
-  };
-
-  Result<std::string> head = deps_.git.Sync();
-  if (!head) {
-    report.errors.push_back(head.error().message);
-    return finish();
-  }
-  report.synced = true;
-  report.head = *head;
-
+  // Each attempt (the first, and one more after every push conflict) scans
+  // and plans the freshly synced tree; image scans carry over between
+  // attempts. Findings are per attempt: a retry starts from scratch.
   std::map<std::string, registry::RepositoryScan> scans;
-  for (int attempt = 1;; ++attempt) {
+  std::vector<PlannedChange> applied;
+  auto edit = [&](const std::string&, const std::string&) -> Result<git::WorkTreeEdit> {
     Result<Planned> planned = ScanAndPlan(scans);
-    if (!planned) {
-      report.errors.push_back(planned.error().message);
-      return finish();
-    }
+    if (!planned) return Fail(planned.error());
     report.planned = planned->plan.changes;
     report.workloads = std::move(planned->workloads);
-    // A retry re-plans from scratch: keep only this attempt's findings.
-    std::vector<std::string> errors = std::move(planned->errors);
+    report.errors = std::move(planned->errors);
     report.notices = std::move(planned->notices);
-
+    applied.clear();
     if (Stopping()) {
       report.stopped = true;
-      report.errors = std::move(errors);
-      return finish();
+      return git::WorkTreeEdit{};
     }
     if (options_.dry_run || options_.readonly) {
       for (const PlannedChange& c : report.planned) {
         spdlog::info("plan {} mode={}", ChangeText(c), options_.dry_run ? "dry-run" : "readonly");
       }
-      report.errors = std::move(errors);
-      return finish();
+      return git::WorkTreeEdit{};
     }
+    git::WorkTreeEdit out;
+    applied = Apply(report.planned, out.files, report.errors);
+    if (!applied.empty()) {
+      out.message = CommitMessage(applied, options_.ci_skip, options_.ci_skip_message);
+    }
+    return out;
+  };
+  git::EditCommitPushOutcome pushed = git::EditCommitPush(
+      deps_.git, edit, {options_.max_push_attempts, options_.branch, deps_.stopping});
 
-    std::vector<std::string> files;
-    std::vector<PlannedChange> applied = Apply(report.planned, files, errors);
-    report.errors = std::move(errors);
-    if (applied.empty()) break;
-
-    std::string message = CommitMessage(applied, options_.ci_skip, options_.ci_skip_message);
-    Result<std::string> commit = deps_.git.Commit(files, message);
-    if (!commit) {
-      report.errors.push_back(commit.error().Wrap("commit").message);
-      break;
-    }
-    if (Stopping()) {  // nothing pushed yet: leave the remote untouched
-      report.stopped = true;
-      return finish();
-    }
-    Result<void> pushed = deps_.git.Push();
-    if (pushed) {
-      report.applied = std::move(applied);
-      report.commit = *commit;
-      report.pushed = true;
-      report.head = *commit;
-      for (const PlannedChange& c : report.applied) spdlog::info("updated {}", ChangeText(c));
-      break;
-    }
-    if (pushed.error().kind != ErrorKind::kConflict) {
-      report.errors.push_back(pushed.error().Wrap("push").message);
-      break;
-    }
-    report.push_conflicts++;
-    if (attempt >= options_.max_push_attempts) {
-      report.errors.push_back(fmt::format(
-          "push: the branch {} kept moving; gave up after {} attempts, next cycle retries",
-          options_.branch, attempt));
-      break;
-    }
-    spdlog::warn("push conflict branch={} attempt={}: fetching and re-planning", options_.branch,
-                 attempt);
-    head = deps_.git.Sync();
-    if (!head) {
-      report.errors.push_back(head.error().message);
-      return finish();
-    }
-    report.head = *head;
+  using Step = git::EditCommitPushOutcome::Step;
+  report.synced = pushed.syncs > 0;
+  report.head = pushed.head;
+  report.push_conflicts = pushed.conflicts;
+  if (pushed.stopped) report.stopped = true;
+  if (pushed.error) report.errors.push_back(pushed.error->message);
+  if (!pushed.commit.empty()) {
+    report.applied = std::move(applied);
+    report.commit = pushed.commit;
+    report.pushed = true;
+    for (const PlannedChange& c : report.applied) spdlog::info("updated {}", ChangeText(c));
   }
-
-  if (!options_.sync_tag.empty() && !report.head.empty() && !Stopping()) {
+  // The sync tag follows a branch head that this cycle saw whole: not after a
+  // failed sync or scan, a stop request, or a dry/readonly run.
+  bool tag = pushed.failed != Step::kSync && pushed.failed != Step::kEdit && !report.stopped &&
+             !options_.dry_run && !options_.readonly;
+  if (tag && !options_.sync_tag.empty() && !report.head.empty() && !Stopping()) {
     Result<bool> moved = deps_.git.MoveTag(options_.sync_tag, report.head);
     if (moved) {
       report.tag_moved = *moved;
@@ -210,7 +160,9 @@ CycleReport Cycle::Run(const std::vector<std::string>& reasons) {
       report.errors.push_back(moved.error().Wrap("sync tag " + options_.sync_tag).message);
     }
   }
-  return finish();
+  double seconds = std::chrono::duration<double>(deps_.clock.Now() - started).count();
+  Finish(report, seconds);
+  return report;
 }
 
 void Cycle::Finish(CycleReport& report, double seconds) {

@@ -3,7 +3,7 @@
 // non-fast-forward), move the sync tag, notify.
 //
 // Every edge is borrowed through `CycleDeps`, so the cycle runs against a
-// FakeGitRepo, an in-memory image source and a fake clock in unit tests, and
+// git::FakeGitRepo, an in-memory image source and a fake clock in unit tests, and
 // against libgit2, the registry client and the real filesystem in the daemon.
 #pragma once
 
@@ -13,11 +13,11 @@
 #include <string>
 #include <vector>
 
-#include "daemon/git.h"
-#include "daemon/metrics.h"
+#include "git/repo.h"
+#include "base/metrics.h"
 #include "daemon/plan.h"
 #include "manifest/filesystem.h"
-#include "registry/clock.h"
+#include "base/clock.h"
 #include "registry/scanner.h"
 
 namespace tagflow::notify {
@@ -43,11 +43,11 @@ using ImageScan = std::function<std::map<std::string, registry::RepositoryScan>(
     const std::vector<registry::ScanTarget>&)>;
 
 struct CycleDeps {
-  GitRepo& git;
+  git::GitRepo& git;
   manifest::Filesystem& fs;  // reads and writes inside git.WorkTree()
   ImageScan scan_images;
   DigestLookup digest_of;
-  registry::Clock& clock;
+  Clock& clock;
   Metrics* metrics = nullptr;             // optional
   notify::Notifier* notifier = nullptr;   // optional
   const std::atomic<bool>* stopping = nullptr;  // optional: SIGTERM asks to stop early

@@ -5,7 +5,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "daemon/git_fake.h"
+#include "git/fake_repo.h"
 #include "manifest/real_filesystem.h"
 #include "test/support/process.h"
 
@@ -17,7 +17,7 @@ using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using registry::TagMetadata;
 
-registry::TimePoint At(int s) { return registry::TimePoint(std::chrono::seconds(1'700'000'000 + s)); }
+TimePoint At(int s) { return TimePoint(std::chrono::seconds(1'700'000'000 + s)); }
 
 std::string Deployment(const std::string& name, const std::string& image,
                        const std::string& extra_annotations = "") {
@@ -55,7 +55,7 @@ class CycleTest : public ::testing::Test {
                      }
                      return out;
                    },
-                   [](const registry::ImageRef&, const std::string&) {
+                   [](const image::ImageRef&, const std::string&) {
                      return Result<std::string>("sha256:" + std::string(64, 'e'));
                    },
                    clock_, &metrics_, nullptr, &stopping_};
@@ -66,10 +66,10 @@ class CycleTest : public ::testing::Test {
   }
 
   testing::TempDir tmp_;
-  FakeGitRemote remote_;
-  FakeGitRepo repo_;
+  git::FakeGitRemote remote_;
+  git::FakeGitRepo repo_;
   manifest::RealFilesystem fs_;
-  registry::FakeClock clock_;
+  FakeClock clock_;
   Metrics metrics_;
   std::atomic<bool> stopping_{false};
   std::map<std::string, std::vector<TagMetadata>> tags_;
@@ -107,7 +107,7 @@ TEST_F(CycleTest, SecondRunIsIdempotent) {
   EXPECT_FALSE(r.tag_moved);
   EXPECT_THAT(r.applied, IsEmpty());
   EXPECT_EQ(remote_.Head(), head);
-  EXPECT_EQ(remote_.Calls(FakeGitRemote::Op::kPush), 1);
+  EXPECT_EQ(remote_.Calls(git::FakeGitRemote::Op::kPush), 1);
 }
 
 TEST_F(CycleTest, CiSkipAndSingleImageMessage) {
@@ -157,7 +157,7 @@ TEST_F(CycleTest, ConcurrentWriterWithTheSameChangeMeansNoDuplicateCommit) {
 TEST_F(CycleTest, GivesUpAfterBoundedConflicts) {
   before_scan_ = [] {};
   for (int i = 0; i < 3; ++i)
-    remote_.FailNext(FakeGitRemote::Op::kPush, {ErrorKind::kConflict, "non-fast-forward"});
+    remote_.FailNext(git::FakeGitRemote::Op::kPush, {ErrorKind::kConflict, "non-fast-forward"});
   CycleReport r = RunCycle();
   EXPECT_FALSE(r.ok());
   EXPECT_FALSE(r.pushed);
@@ -166,13 +166,13 @@ TEST_F(CycleTest, GivesUpAfterBoundedConflicts) {
 }
 
 TEST_F(CycleTest, RejectedPushIsAnErrorAndNothingIsForced) {
-  remote_.FailNext(FakeGitRemote::Op::kPush, {ErrorKind::kUnauthorized, "pre-receive hook declined"});
+  remote_.FailNext(git::FakeGitRemote::Op::kPush, {ErrorKind::kUnauthorized, "pre-receive hook declined"});
   std::string head = remote_.Head();
   CycleReport r = RunCycle();
   EXPECT_FALSE(r.ok());
   EXPECT_THAT(r.errors, ElementsAre(HasSubstr("pre-receive hook declined")));
   EXPECT_EQ(remote_.Head(), head);
-  EXPECT_EQ(remote_.Calls(FakeGitRemote::Op::kPush), 1);
+  EXPECT_EQ(remote_.Calls(git::FakeGitRemote::Op::kPush), 1);
 }
 
 TEST_F(CycleTest, RegistryDownForOneImageStillUpdatesTheOther) {
@@ -226,7 +226,7 @@ TEST_F(CycleTest, DryRunAndReadonlyChangeNothing) {
     EXPECT_EQ(remote_.Head(), head);
     EXPECT_TRUE(remote_.Tags().empty());
   }
-  EXPECT_EQ(remote_.Calls(FakeGitRemote::Op::kPush), 0);
+  EXPECT_EQ(remote_.Calls(git::FakeGitRemote::Op::kPush), 0);
 }
 
 TEST_F(CycleTest, StopRequestBeforePushLeavesTheRemoteUntouched) {
@@ -235,12 +235,12 @@ TEST_F(CycleTest, StopRequestBeforePushLeavesTheRemoteUntouched) {
   CycleReport r = RunCycle();
   EXPECT_TRUE(r.stopped);
   EXPECT_EQ(remote_.Head(), head);
-  EXPECT_EQ(remote_.Calls(FakeGitRemote::Op::kPush), 0);
+  EXPECT_EQ(remote_.Calls(git::FakeGitRemote::Op::kPush), 0);
   EXPECT_TRUE(remote_.Tags().empty());
 }
 
 TEST_F(CycleTest, GitSyncFailureIsReportedAndNothingElseRuns) {
-  remote_.FailNext(FakeGitRemote::Op::kSync, {ErrorKind::kTransient, "git.example: timed out"});
+  remote_.FailNext(git::FakeGitRemote::Op::kSync, {ErrorKind::kTransient, "git.example: timed out"});
   CycleReport r = RunCycle();
   EXPECT_FALSE(r.synced);
   EXPECT_THAT(r.errors, ElementsAre(HasSubstr("timed out")));
@@ -252,7 +252,7 @@ TEST_F(CycleTest, SyncTagCanBeDisabled) {
   options.sync_tag = "";
   ASSERT_TRUE(RunCycle(options).pushed);
   EXPECT_TRUE(remote_.Tags().empty());
-  EXPECT_EQ(remote_.Calls(FakeGitRemote::Op::kMoveTag), 0);
+  EXPECT_EQ(remote_.Calls(git::FakeGitRemote::Op::kMoveTag), 0);
 }
 
 }  // namespace

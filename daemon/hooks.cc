@@ -2,34 +2,26 @@
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
-#include <openssl/crypto.h>
 
 #include <algorithm>
 
-#include "notify/payload.h"
+#include "base/encoding.h"
+#include "base/strings.h"
 
-namespace tagflow {
+namespace tagflow::daemon {
 namespace {
 
-bool ConstantTimeEquals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
-}
 
 std::string Header(const HeaderMap& headers, const std::string& name) {
   auto it = headers.find(name);
   return it == headers.end() ? "" : it->second;
 }
 
-std::string Lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
-}
 
 }  // namespace
 
 std::string HmacSha256Signature(std::string_view secret, std::string_view body) {
-  return "sha256=" + notify::HmacSha256Hex(secret, body);
+  return "sha256=" + HmacSha256Hex(secret, body);
 }
 
 bool WebhookAuthorized(std::string_view secret, const HeaderMap& headers, std::string_view body,
@@ -81,4 +73,4 @@ Result<std::vector<std::string>> ParseDockerHubHook(std::string_view body) {
   }
 }
 
-}  // namespace tagflow
+}  // namespace tagflow::daemon

@@ -7,9 +7,9 @@
 #include <string_view>
 #include <vector>
 
-#include "registry/error.h"
+#include "base/error.h"
 
-namespace tagflow {
+namespace tagflow::daemon {
 
 // Header names are compared case-insensitively; keys here are lower-case.
 using HeaderMap = std::map<std::string, std::string>;
@@ -34,4 +34,4 @@ std::string HmacSha256Signature(std::string_view secret, std::string_view body);
 // The repository ("docker.io/<repo_name>") of a Docker Hub push webhook.
 [[nodiscard]] Result<std::vector<std::string>> ParseDockerHubHook(std::string_view body);
 
-}  // namespace tagflow
+}  // namespace tagflow::daemon

@@ -3,7 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-namespace tagflow {
+namespace tagflow::daemon {
 namespace {
 
 using ::testing::ElementsAre;
@@ -64,4 +64,4 @@ TEST(ParseDockerHubHookTest, ReadsRepoName) {
 }
 
 }  // namespace
-}  // namespace tagflow
+}  // namespace tagflow::daemon

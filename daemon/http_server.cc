@@ -10,7 +10,7 @@
 
 #include "daemon/hooks.h"
 
-namespace tagflow {
+namespace tagflow::daemon {
 namespace {
 
 constexpr size_t kMaxBody = 1 << 20;
@@ -144,7 +144,7 @@ Result<int> HttpServer::Start(const std::string& listen) {
     bound = -1;
   }
   if (bound < 0)
-    return Fail(ErrorKind::kInvalidInput,
+    return Fail(ErrorKind::kTransient,  // a runtime failure, not bad usage
                 fmt::format("--listen {}: cannot bind (in use or not permitted)", listen));
   thread_ = std::thread([this] { server_->listen_after_bind(); });
   // Stop() before the thread runs would be lost (httplib ignores stop() on a
@@ -161,4 +161,4 @@ void HttpServer::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-}  // namespace tagflow
+}  // namespace tagflow::daemon

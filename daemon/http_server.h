@@ -18,13 +18,13 @@
 #include <thread>
 #include <vector>
 
-#include "registry/error.h"
+#include "base/error.h"
 
 namespace httplib {
 class Server;
 }
 
-namespace tagflow {
+namespace tagflow::daemon {
 
 // What the server asks of the daemon. Every function is called from the
 // server's worker threads and must be thread-safe.
@@ -64,4 +64,4 @@ class HttpServer {
 // Splits ":3030" into ("0.0.0.0", 3030), "host:port" and "[v6]:port".
 [[nodiscard]] Result<std::pair<std::string, int>> ParseListenAddress(const std::string& listen);
 
-}  // namespace tagflow
+}  // namespace tagflow::daemon

@@ -9,7 +9,7 @@
 
 #include "daemon/hooks.h"
 
-namespace tagflow {
+namespace tagflow::daemon {
 namespace {
 
 using ::testing::ElementsAre;
@@ -159,4 +159,4 @@ TEST(HttpServerBindTest, PortInUseIsAClearError) {
 }
 
 }  // namespace
-}  // namespace tagflow
+}  // namespace tagflow::daemon

@@ -31,7 +31,7 @@ Schedule::TimePoint Schedule::NextWake() const {
   return next;
 }
 
-Loop::Loop(Callbacks callbacks, registry::Clock& clock, Schedule schedule)
+Loop::Loop(Callbacks callbacks, Clock& clock, Schedule schedule)
     : callbacks_(std::move(callbacks)), clock_(clock), schedule_(std::move(schedule)) {}
 
 void Loop::Run() {
@@ -45,8 +45,8 @@ void Loop::Run() {
         // Sleep until the next due time, a request, a Wake() or Stop().
         // Waits are capped so a FakeClock that moves without Wake() is seen.
         auto wait = schedule_.NextWake() - clock_.Now();
-        auto cap = std::chrono::duration_cast<registry::Clock::duration>(std::chrono::seconds(1));
-        cv_.wait_for(lock, std::clamp(wait, registry::Clock::duration::zero(), cap),
+        auto cap = std::chrono::duration_cast<Clock::duration>(std::chrono::seconds(1));
+        cv_.wait_for(lock, std::clamp(wait, Clock::duration::zero(), cap),
                      [this] { return stop_ || !requests_.empty() || woken_; });
         woken_ = false;
         continue;
@@ -75,7 +75,11 @@ void Loop::RequestCycle(std::string reason) {
 }
 
 void Loop::Stop() {
-  stop_ = true;
+  {
+    // Under the lock, so Run() cannot miss it between its check and its wait.
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
   cv_.notify_all();
 }
 

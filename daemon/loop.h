@@ -3,7 +3,7 @@
 // poll git every --git-poll-interval and run a cycle when the branch moved.
 // Never two cycles at once: everything runs on the loop's own thread.
 //
-// Time comes from a registry::Clock, so tests drive the loop with a FakeClock
+// Time comes from a Clock, so tests drive the loop with a FakeClock
 // (advance, then Wake()) instead of sleeping.
 #pragma once
 
@@ -16,14 +16,14 @@
 #include <string>
 #include <vector>
 
-#include "registry/clock.h"
+#include "base/clock.h"
 
 namespace tagflow::daemon {
 
 // What the loop should do next; pure, tested with time values.
 class Schedule {
  public:
-  using TimePoint = registry::Clock::time_point;
+  using TimePoint = Clock::time_point;
   using Duration = std::chrono::milliseconds;
 
   enum class Action { kNone, kCycle, kGitPoll };
@@ -56,7 +56,7 @@ class Loop {
   };
 
   // Borrows `clock`.
-  Loop(Callbacks callbacks, registry::Clock& clock, Schedule schedule);
+  Loop(Callbacks callbacks, Clock& clock, Schedule schedule);
 
   // Runs until Stop(); call from one thread only.
   void Run();
@@ -71,7 +71,7 @@ class Loop {
 
  private:
   Callbacks callbacks_;
-  registry::Clock& clock_;
+  Clock& clock_;
   Schedule schedule_;
   std::mutex mu_;
   std::condition_variable cv_;

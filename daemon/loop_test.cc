@@ -16,13 +16,13 @@ using Action = Schedule::Action;
 
 TEST(ScheduleTest, FirstCallRunsACycle) {
   Schedule s(minutes(5), minutes(1));
-  registry::FakeClock clock;
+  FakeClock clock;
   EXPECT_EQ(s.Due(clock.Now(), false), Action::kCycle);
 }
 
 TEST(ScheduleTest, CyclesEveryIntervalAndPollsInBetween) {
   Schedule s(minutes(5), minutes(2));
-  registry::FakeClock clock;
+  FakeClock clock;
   auto t0 = clock.Now();
   s.Ran(Action::kCycle, t0);
   EXPECT_EQ(s.Due(t0 + minutes(1), false), Action::kNone);
@@ -37,14 +37,14 @@ TEST(ScheduleTest, CyclesEveryIntervalAndPollsInBetween) {
 
 TEST(ScheduleTest, RequestRunsACycleAtOnce) {
   Schedule s(minutes(5), minutes(5));
-  registry::FakeClock clock;
+  FakeClock clock;
   s.Ran(Action::kCycle, clock.Now());
   EXPECT_EQ(s.Due(clock.Now() + seconds(1), true), Action::kCycle);
 }
 
 TEST(ScheduleTest, ZeroPollIntervalDisablesPolling) {
   Schedule s(minutes(5), minutes(0));
-  registry::FakeClock clock;
+  FakeClock clock;
   s.Ran(Action::kCycle, clock.Now());
   EXPECT_EQ(s.Due(clock.Now() + minutes(4), false), Action::kNone);
   EXPECT_EQ(s.NextWake(), clock.Now() + minutes(5));
@@ -83,7 +83,7 @@ class LoopTest : public ::testing::Test {
     return cycles_.back();
   }
 
-  registry::FakeClock clock_;
+  FakeClock clock_;
   std::unique_ptr<Loop> loop_;
   std::thread thread_;
   std::mutex mu_;

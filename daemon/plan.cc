@@ -27,7 +27,7 @@ std::vector<AutomatedContainer> FindAutomated(const std::vector<manifest::Worklo
     if (!p.automated() || p.locked() || p.ignored()) continue;
     for (const manifest::Container& c : w.containers) {
       std::string spec = p.TagFilter(c.name).value_or("");
-      Result<registry::TagFilter> filter = registry::TagFilter::Parse(spec);
+      Result<image::TagFilter> filter = image::TagFilter::Parse(spec);
       if (!filter) {
         if (problems) {
           problems->push_back(PlanProblem{
@@ -57,7 +57,7 @@ Plan MakePlan(const std::vector<AutomatedContainer>& automated,
               const DigestLookup& digest_of) {
   Plan plan;
   for (const AutomatedContainer& ac : automated) {
-    const registry::ImageRef& image = ac.container->image;
+    const image::ImageRef& image = ac.container->image;
     auto scan = scans.find(image.CanonicalName());
     if (scan == scans.end()) {
       plan.problems.push_back(Problem(ac, ErrorKind::kInternal,
@@ -71,12 +71,12 @@ Plan MakePlan(const std::vector<AutomatedContainer>& automated,
       continue;
     }
     const std::vector<registry::TagMetadata>& tags = *scan->second.tags;
-    std::vector<registry::TagInfo> infos;
+    std::vector<image::TagInfo> infos;
     infos.reserve(tags.size());
     for (const registry::TagMetadata& t : tags) infos.push_back(t.Info());
 
     std::vector<std::string> unknown;
-    std::vector<registry::TagInfo> candidates = ac.filter.Select(infos, &unknown);
+    std::vector<image::TagInfo> candidates = ac.filter.Select(infos, &unknown);
     for (const std::string& tag : unknown) {
       auto meta = std::find_if(tags.begin(), tags.end(),
                                [&](const registry::TagMetadata& m) { return m.tag == tag; });
@@ -87,13 +87,13 @@ Plan MakePlan(const std::vector<AutomatedContainer>& automated,
           fmt::format("tag {} of {} is not a candidate: {}", tag, image.Name(), why), true));
     }
     if (candidates.empty()) continue;
-    const registry::TagInfo& best = candidates.front();
+    const image::TagInfo& best = candidates.front();
 
     std::string current_tag = image.tag().empty() ? "latest" : image.tag();
     if (best.tag == current_tag) continue;
-    registry::TagInfo current{current_tag, std::nullopt};
+    image::TagInfo current{current_tag, std::nullopt};
     auto found = std::find_if(infos.begin(), infos.end(),
-                              [&](const registry::TagInfo& t) { return t.tag == current_tag; });
+                              [&](const image::TagInfo& t) { return t.tag == current_tag; });
     if (found != infos.end()) current = *found;
     if (!ac.filter.Newer(best, current)) continue;  // never move down
 

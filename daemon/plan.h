@@ -9,10 +9,10 @@
 #include <vector>
 
 #include "manifest/workload.h"
-#include "registry/error.h"
-#include "registry/reference.h"
+#include "base/error.h"
+#include "image/reference.h"
 #include "registry/scanner.h"
-#include "registry/tag_filter.h"
+#include "image/tag_filter.h"
 
 namespace tagflow::daemon {
 
@@ -21,7 +21,7 @@ namespace tagflow::daemon {
 struct AutomatedContainer {
   const manifest::Workload* workload;
   const manifest::Container* container;
-  registry::TagFilter filter;
+  image::TagFilter filter;
 };
 
 // Something the plan could not do for one container. `kind` says whether
@@ -40,8 +40,8 @@ struct PlannedChange {
   std::string workload;
   std::string container;
   std::string file;  // relative to the repository root
-  registry::ImageRef from;  // as written
-  registry::ImageRef to;    // the written form with the new tag (and digest)
+  image::ImageRef from;  // as written
+  image::ImageRef to;    // the written form with the new tag (and digest)
 
   friend bool operator==(const PlannedChange&, const PlannedChange&) = default;
 };
@@ -64,7 +64,7 @@ std::vector<registry::ScanTarget> ScanTargets(const std::vector<AutomatedContain
 // Looks up the digest of `tag` in the image's repository, for references
 // written as tag@digest.
 using DigestLookup =
-    std::function<Result<std::string>(const registry::ImageRef& image, const std::string& tag)>;
+    std::function<Result<std::string>(const image::ImageRef& image, const std::string& tag)>;
 
 // Decides the changes: for each automated container, the newest tag its
 // filter allows, if it is newer than the current tag under the filter's

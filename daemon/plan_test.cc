@@ -14,7 +14,7 @@ using ::testing::IsEmpty;
 using registry::TagMetadata;
 using std::chrono::seconds;
 
-registry::TimePoint At(int s) { return registry::TimePoint(seconds(1'700'000'000 + s)); }
+TimePoint At(int s) { return TimePoint(seconds(1'700'000'000 + s)); }
 
 std::string Deployment(const std::string& name, const std::string& image,
                        const std::string& annotations) {
@@ -35,11 +35,11 @@ class PlanTest : public ::testing::Test {
     automated_ = FindAutomated(workloads_, &problems_);
   }
   void Tags(const std::string& canonical, std::vector<TagMetadata> tags) {
-    registry::RepositoryScan s{registry::ImageRef::Parse(canonical).value(), false, std::move(tags)};
+    registry::RepositoryScan s{image::ImageRef::Parse(canonical).value(), false, std::move(tags)};
     scans_[canonical] = std::move(s);
   }
   Plan Run() {
-    return MakePlan(automated_, scans_, [](const registry::ImageRef&, const std::string& tag) {
+    return MakePlan(automated_, scans_, [](const image::ImageRef&, const std::string& tag) {
       return Result<std::string>("sha256:" + std::string(63, 'f') + tag.substr(tag.size() - 1));
     });
   }
@@ -119,7 +119,7 @@ TEST_F(PlanTest, RegistryErrorBecomesAProblemOfEachContainer) {
   Load(Deployment("a", "localhost:5000/down:v1", kAutomated) +
        Deployment("b", "localhost:5000/up:v1", kAutomated));
   scans_["localhost:5000/down"] = registry::RepositoryScan{
-      registry::ImageRef::Parse("localhost:5000/down").value(), false,
+      image::ImageRef::Parse("localhost:5000/down").value(), false,
       std::unexpected(Error{ErrorKind::kTransient, "localhost:5000: connection refused"})};
   Tags("localhost:5000/up", {{"v1", "", At(1), ""}, {"v2", "", At(2), ""}});
   Plan plan = Run();
@@ -162,7 +162,7 @@ TEST_F(PlanTest, LatestIsNeverACandidateByDefault) {
 }
 
 TEST(CommitMessageTest, FluxV1Format) {
-  auto ref = [](const char* s) { return registry::ImageRef::Parse(s).value(); };
+  auto ref = [](const char* s) { return image::ImageRef::Parse(s).value(); };
   std::vector<PlannedChange> one = {{"default:deployment/a", "app", "a.yaml", ref("r/a:1"), ref("r/a:2")}};
   EXPECT_EQ(CommitMessage(one, false, "[ci skip]"), "Auto-release r/a:2\n");
   EXPECT_EQ(CommitMessage(one, true, "[ci skip]"), "Auto-release r/a:2\n\n[ci skip]\n");

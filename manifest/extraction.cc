@@ -46,7 +46,7 @@ std::optional<ValueLocation> Extraction::ImageScalar(const YamlNode& raw, ImageF
 void Extraction::AddContainer(Workload& w, std::string_view name, const std::string& text,
                               std::vector<ValueLocation> sources, const YamlNode& at,
                               bool replace) {
-  Result<registry::ImageRef> ref = registry::ImageRef::Parse(text);
+  Result<image::ImageRef> ref = image::ImageRef::Parse(text);
   if (!ref) {
     Report(Severity::kWarning, at,
            fmt::format("{}: container {}: {}; container skipped", w.id, name, ref.error().message));

@@ -72,7 +72,7 @@ class Rewriter {
                                                     edit.workload, edit.container));
     }
     std::string where = fmt::format("{}: {} container {}", file_, edit.workload, edit.container);
-    const registry::ImageRef& to = edit.image;
+    const image::ImageRef& to = edit.image;
     if (to.CanonicalName() != c->image.CanonicalName()) {
       return Fail(ErrorKind::kInvalidInput, fmt::format("{}: {} is not the repository of {}", where,
                                                         to.String(), c->image_text));
@@ -94,7 +94,7 @@ class Rewriter {
       src = c->Source(ImageField::kImage);
       if (src == nullptr)
         return Fail(ErrorKind::kInternal, fmt::format("{}: no image field", where));
-      Result<registry::ImageRef> written = registry::ImageRef::Parse(src->value);
+      Result<image::ImageRef> written = image::ImageRef::Parse(src->value);
       if (!written) return Fail(written.error().Wrap(where));
       value = written->WithTag(to.tag(), to.digest()).String();
     }

@@ -21,8 +21,8 @@
 #include <string_view>
 #include <variant>
 
-#include "registry/error.h"
-#include "registry/reference.h"
+#include "base/error.h"
+#include "image/reference.h"
 
 namespace tagflow::manifest {
 
@@ -31,7 +31,7 @@ namespace tagflow::manifest {
 struct ImageEdit {
   std::string workload;  // "ns:kind/name"
   std::string container;
-  registry::ImageRef image;
+  image::ImageRef image;
 };
 
 // Sets policy `policy` ("automated", "locked_msg", "tag.app") of `workload`

@@ -11,7 +11,7 @@ namespace {
 
 using ::testing::HasSubstr;
 
-registry::ImageRef Ref(std::string_view text) { return *registry::ImageRef::Parse(text); }
+image::ImageRef Ref(std::string_view text) { return *image::ImageRef::Parse(text); }
 
 std::string Rewrite(std::string_view content, std::vector<Edit> edits) {
   Result<std::string> out = RewriteManifest("test.yaml", content, edits);

@@ -13,7 +13,7 @@
 #include <string_view>
 
 #include "manifest/yaml_tree.h"
-#include "registry/error.h"
+#include "base/error.h"
 
 namespace tagflow::manifest {
 

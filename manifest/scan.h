@@ -24,7 +24,7 @@
 
 #include "manifest/filesystem.h"
 #include "manifest/workload.h"
-#include "registry/error.h"
+#include "base/error.h"
 
 namespace tagflow::manifest {
 

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "manifest/yaml_tree.h"
-#include "registry/error.h"
+#include "base/error.h"
 
 namespace tagflow::manifest::internal {
 

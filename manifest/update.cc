@@ -115,38 +115,95 @@ std::string_view StatusName(WorkloadResult::Status status) {
   return "unchanged";
 }
 
+Result<ApplyOutcome> ApplyFileEdits(Filesystem& fs, const std::string& root,
+                                    std::span<const FileEdit> edits, ApplyMode mode,
+                                    bool dry_run) {
+  const bool best_effort = mode == ApplyMode::kBestEffort;
+  std::map<std::string, std::vector<size_t>> by_file;  // sorted by path
+  for (size_t i = 0; i < edits.size(); ++i) by_file[edits[i].file].push_back(i);
+
+  ApplyOutcome out;
+  std::vector<std::pair<std::string, std::string>> changed;  // path, new contents
+  std::vector<std::vector<size_t>> changed_edits;             // the edits in each
+  auto refuse_file = [&](const std::vector<size_t>& indices, const Error& error) {
+    for (size_t i : indices) out.refused.push_back({i, error, true});
+  };
+  for (const auto& [file, indices] : by_file) {
+    Result<std::string> path = PathInside(fs, root, file);
+    if (!path) {
+      if (!best_effort) return Fail(path.error());
+      refuse_file(indices, path.error());
+      continue;
+    }
+    Result<std::string> content = fs.ReadFile(*path);
+    if (!content) {
+      if (!best_effort) return Fail(content.error());
+      refuse_file(indices, content.error());
+      continue;
+    }
+    std::string text = *content;
+    std::vector<size_t> done;
+    if (best_effort) {
+      // One edit at a time, so a value that cannot be edited in place
+      // refuses only its own change.
+      for (size_t i : indices) {
+        Result<std::string> next = RewriteManifest(file, text, std::span(&edits[i].edit, 1));
+        if (!next) {
+          out.refused.push_back({i, next.error(), false});
+          continue;
+        }
+        text = std::move(*next);
+        done.push_back(i);
+      }
+    } else {
+      std::vector<Edit> file_edits;
+      for (size_t i : indices) file_edits.push_back(edits[i].edit);
+      Result<std::string> rewritten = RewriteManifest(file, text, file_edits);
+      if (!rewritten) return Fail(rewritten.error());
+      text = std::move(*rewritten);
+      done = indices;
+    }
+    if (done.empty() || text == *content) continue;
+    changed.emplace_back(std::move(*path), std::move(text));
+    changed_edits.push_back(std::move(done));
+    out.files.push_back(file);
+  }
+  if (dry_run) {
+    for (const auto& done : changed_edits) out.applied.insert(out.applied.end(), done.begin(), done.end());
+    return out;
+  }
+  std::vector<std::string> written_files;
+  for (size_t k = 0; k < changed.size(); ++k) {
+    Result<void> written = fs.ReplaceFile(changed[k].first, changed[k].second);
+    if (!written) {
+      if (!best_effort) return Fail(written.error());
+      refuse_file(changed_edits[k], written.error());
+      continue;
+    }
+    written_files.push_back(out.files[k]);
+    out.applied.insert(out.applied.end(), changed_edits[k].begin(), changed_edits[k].end());
+  }
+  out.files = std::move(written_files);
+  std::sort(out.applied.begin(), out.applied.end());
+  return out;
+}
+
 Result<std::vector<std::string>> ApplyEdits(Filesystem& fs, const std::string& root,
                                             const ScanResult& scan, std::span<const Edit> edits,
                                             bool dry_run) {
-  std::map<std::string, std::vector<Edit>> by_file;
+  std::vector<FileEdit> file_edits;
   for (const Edit& edit : edits) {
     const std::string& id =
         std::visit([](const auto& e) -> const std::string& { return e.workload; }, edit);
     const Workload* w = scan.Find(id);
     if (w == nullptr)
       return Fail(ErrorKind::kNotFound, fmt::format("no workload {} in the repository", id));
-    by_file[w->file].push_back(edit);
+    file_edits.push_back({w->file, edit});
   }
-  std::vector<std::pair<std::string, std::string>> changed;  // path, new contents
-  std::vector<std::string> files;
-  for (const auto& [file, file_edits] : by_file) {
-    Result<std::string> path = PathInside(fs, root, file);
-    if (!path) return Fail(path.error());
-    Result<std::string> content = fs.ReadFile(*path);
-    if (!content) return Fail(content.error());
-    Result<std::string> rewritten = RewriteManifest(file, *content, file_edits);
-    if (!rewritten) return Fail(rewritten.error());
-    if (*rewritten == *content) continue;
-    changed.emplace_back(std::move(*path), std::move(*rewritten));
-    files.push_back(file);
-  }
-  if (!dry_run) {
-    for (const auto& [path, content] : changed) {
-      Result<void> written = fs.ReplaceFile(path, content);
-      if (!written) return Fail(written.error());
-    }
-  }
-  return files;
+  Result<ApplyOutcome> applied =
+      ApplyFileEdits(fs, root, file_edits, ApplyMode::kAllOrNothing, dry_run);
+  if (!applied) return Fail(applied.error());
+  return std::move(applied->files);
 }
 
 Result<ChangeSet> UpdatePolicies(Filesystem& fs, const std::string& root, const ScanResult& scan,
@@ -217,10 +274,10 @@ Result<ChangeSet> ReleaseImages(Filesystem& fs, const std::string& root, const S
     }
     bool used = false;
     for (const Container& c : w->containers) {
-      std::optional<registry::ImageRef> target = spec.image;
+      std::optional<image::ImageRef> target = spec.image;
       if (target && target->CanonicalName() != c.image.CanonicalName()) continue;
       if (!target) {
-        Result<std::optional<registry::ImageRef>> latest = spec.latest(*w, c);
+        Result<std::optional<image::ImageRef>> latest = spec.latest(*w, c);
         if (!latest)
           return Fail(latest.error().Wrap(fmt::format("{} container {}", w->id, c.name)));
         if (!*latest) continue;

@@ -16,8 +16,8 @@
 #include "manifest/filesystem.h"
 #include "manifest/rewrite.h"
 #include "manifest/scan.h"
-#include "registry/error.h"
-#include "registry/reference.h"
+#include "base/error.h"
+#include "image/reference.h"
 
 namespace tagflow::manifest {
 
@@ -44,6 +44,41 @@ struct ChangeSet {
   std::vector<std::string> files;       // changed files, relative to the root, sorted
   std::string commit_message;           // empty when nothing changed
 };
+
+// One edit of the file `file` (relative to the root).
+struct FileEdit {
+  std::string file;
+  Edit edit;
+};
+
+enum class ApplyMode {
+  kAllOrNothing,  // the first error is returned and nothing is written (the CLI)
+  kBestEffort,    // a refused edit is reported and the others go on (the cycle)
+};
+
+// An edit that was not applied: `whole_file` when its file could not be
+// read, reached (PathInside) or written, else the edit itself was refused.
+struct Refusal {
+  size_t index;  // into the edits given
+  Error error;
+  bool whole_file = false;
+};
+
+struct ApplyOutcome {
+  std::vector<std::string> files;  // changed (written unless dry-run), sorted
+  std::vector<size_t> applied;     // indices of the edits in them, ascending
+  std::vector<Refusal> refused;    // kBestEffort only
+};
+
+// The one apply loop: rewrites every file named by `edits` in memory
+// (RewriteManifest: byte-exact, re-parsed and verified) and, unless
+// `dry_run`, writes the changed ones atomically, never through a symlink and
+// never outside `root` (each path is checked to be a clean relative path
+// whose directories are real directories). kBestEffort edits one value at a
+// time, so one that cannot be edited in place refuses only itself.
+[[nodiscard]] Result<ApplyOutcome> ApplyFileEdits(Filesystem& fs, const std::string& root,
+                                                  std::span<const FileEdit> edits, ApplyMode mode,
+                                                  bool dry_run);
 
 // Rewrites the files holding the workloads the `edits` name (workloads as
 // found by `scan` of `root`) and, unless `dry_run`, writes the changed ones.
@@ -79,13 +114,13 @@ struct PolicyUpdate {
 // The image a container should run, for `--update-all-images`: nullopt
 // when there is nothing newer.
 using LatestImageFn =
-    std::function<Result<std::optional<registry::ImageRef>>(const Workload&, const Container&)>;
+    std::function<Result<std::optional<image::ImageRef>>(const Workload&, const Container&)>;
 
 struct ReleaseSpec {
   // `--update-image REF`: every container of the named workloads whose
   // repository (canonical name) is REF's gets REF's tag/digest. When
   // nullopt, `latest` decides for each container (`--update-all-images`).
-  std::optional<registry::ImageRef> image;
+  std::optional<image::ImageRef> image;
   LatestImageFn latest;
   bool force = false;  // also release locked workloads
 };

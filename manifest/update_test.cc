@@ -150,7 +150,7 @@ TEST_F(UpdateTest, DryRunWritesNothingButReportsTheFiles) {
 TEST_F(UpdateTest, ReleaseChangesMatchingContainersOfUnlockedWorkloads) {
   std::vector<std::string> ids = {"shop:deployment/web", "shop:deployment/api"};
   ReleaseSpec spec{
-      registry::ImageRef::Parse("registry.example.com/shop/web:1.1.0").value(), {}, false};
+      image::ImageRef::Parse("registry.example.com/shop/web:1.1.0").value(), {}, false};
   Result<ChangeSet> out = ReleaseImages(fs_, "/repo", scan_, ids, spec, {}, false);
   ASSERT_TRUE(out) << out.error().message;
   EXPECT_THAT(out->files, ElementsAre("web.yaml"));
@@ -173,7 +173,7 @@ TEST_F(UpdateTest, ReleaseChangesMatchingContainersOfUnlockedWorkloads) {
 TEST_F(UpdateTest, ReleaseWithForceAndCause) {
   std::vector<std::string> ids = {"shop:deployment/api"};
   ReleaseSpec spec{
-      registry::ImageRef::Parse("registry.example.com/shop/web:2.0.0").value(), {}, true};
+      image::ImageRef::Parse("registry.example.com/shop/web:2.0.0").value(), {}, true};
   Result<ChangeSet> out = ReleaseImages(fs_, "/repo", scan_, ids, spec, Cause{"hotfix", ""}, false);
   ASSERT_TRUE(out) << out.error().message;
   EXPECT_EQ(out->commit_message,
@@ -183,7 +183,7 @@ TEST_F(UpdateTest, ReleaseWithForceAndCause) {
 
 TEST_F(UpdateTest, ReleaseOfAnImageNoContainerUsesIsSkipped) {
   std::vector<std::string> ids = {"shop:deployment/web"};
-  ReleaseSpec spec{registry::ImageRef::Parse("redis:7").value(), {}, false};
+  ReleaseSpec spec{image::ImageRef::Parse("redis:7").value(), {}, false};
   Result<ChangeSet> out = ReleaseImages(fs_, "/repo", scan_, ids, spec, {}, false);
   ASSERT_TRUE(out);
   EXPECT_EQ(out->results[0].status, WorkloadResult::Status::kSkipped);
@@ -195,7 +195,7 @@ TEST_F(UpdateTest, ReleaseAllImagesAsksTheLatestFunction) {
   std::vector<std::string> ids = {"shop:deployment/web"};
   ReleaseSpec spec;
   spec.latest = [](const Workload&,
-                   const Container& c) -> Result<std::optional<registry::ImageRef>> {
+                   const Container& c) -> Result<std::optional<image::ImageRef>> {
     if (c.name == "proxy") return c.image.WithTag("v1.26.0");
     return std::nullopt;
   };
@@ -212,7 +212,7 @@ TEST_F(UpdateTest, AFileThatCannotBeRewrittenStopsEverything) {
               "!!str app:1\n");
   Rescan();
   std::vector<std::string> ids = {"shop:deployment/web", "default:pod/z"};
-  ReleaseSpec spec{registry::ImageRef::Parse("app:2").value(), {}, false};
+  ReleaseSpec spec{image::ImageRef::Parse("app:2").value(), {}, false};
   Result<ChangeSet> out = ReleaseImages(fs_, "/repo", scan_, ids, spec, {}, false);
   ASSERT_FALSE(out);
   EXPECT_THAT(out.error().message, HasSubstr("z.yaml"));

@@ -9,8 +9,8 @@
 
 #include "manifest/policy.h"
 #include "manifest/scalar_text.h"
-#include "registry/error.h"
-#include "registry/reference.h"
+#include "base/error.h"
+#include "image/reference.h"
 
 namespace tagflow::manifest {
 
@@ -38,7 +38,7 @@ struct Container {
   // The image as written; for split HelmRelease values the parts joined as
   // `[registry/]repository[:tag]`.
   std::string image_text;
-  registry::ImageRef image;
+  image::ImageRef image;
   std::vector<ValueLocation> sources;  // one per scalar the image comes from
 
   const ValueLocation* Source(ImageField field) const;

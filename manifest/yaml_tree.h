@@ -14,7 +14,7 @@
 #include <string_view>
 #include <vector>
 
-#include "registry/error.h"
+#include "base/error.h"
 
 namespace tagflow::manifest {
 

@@ -2,7 +2,7 @@
 
 namespace tagflow::notify {
 
-std::vector<Event> AlertState::OnEvent(const Event& event, registry::Clock::time_point now) {
+std::vector<Event> AlertState::OnEvent(const Event& event, Clock::time_point now) {
   switch (event.kind) {
     case EventKind::kResolved:
       return Resolve(event.time);
@@ -25,9 +25,9 @@ std::vector<Event> AlertState::OnEvent(const Event& event, registry::Clock::time
   return {event};
 }
 
-std::vector<Event> AlertState::OnCycleOk(registry::Clock::time_point now) { return Resolve(now); }
+std::vector<Event> AlertState::OnCycleOk(Clock::time_point now) { return Resolve(now); }
 
-std::vector<Event> AlertState::Resolve(registry::Clock::time_point when) {
+std::vector<Event> AlertState::Resolve(Clock::time_point when) {
   if (!last_failure_) return {};
   Event resolved;
   resolved.kind = EventKind::kResolved;

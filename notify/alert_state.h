@@ -20,7 +20,7 @@
 #include <vector>
 
 #include "notify/event.h"
-#include "registry/clock.h"
+#include "base/clock.h"
 
 namespace tagflow::notify {
 
@@ -30,20 +30,20 @@ class AlertState {
 
   // The events to send, in order, for an event the daemon reported at `now`.
   // An event of kind kResolved is treated as a clean cycle at event.time.
-  std::vector<Event> OnEvent(const Event& event, registry::Clock::time_point now);
+  std::vector<Event> OnEvent(const Event& event, Clock::time_point now);
   // The events to send for a clean cycle that ended at `now`.
-  std::vector<Event> OnCycleOk(registry::Clock::time_point now);
+  std::vector<Event> OnCycleOk(Clock::time_point now);
 
   // True between a failure and the next success or clean cycle.
   bool failing() const { return last_failure_.has_value(); }
 
  private:
-  std::vector<Event> Resolve(registry::Clock::time_point when);
+  std::vector<Event> Resolve(Clock::time_point when);
 
   std::chrono::seconds repeat_interval_;
   std::optional<Event> last_failure_;       // the last failure reported (sent or not)
   std::set<std::string> last_sent_errors_;  // error set of the last failure sent
-  registry::Clock::time_point last_sent_at_{};
+  Clock::time_point last_sent_at_{};
 };
 
 }  // namespace tagflow::notify

@@ -18,7 +18,7 @@ std::vector<EventKind> Kinds(const std::vector<Event>& events) {
 
 class AlertStateTest : public ::testing::Test {
  protected:
-  registry::FakeClock clock_;
+  FakeClock clock_;
   AlertState state_{minutes(60)};
 };
 

@@ -1,4 +1,5 @@
 #include "notify/event.h"
+#include "base/time.h"
 
 #include <fmt/format.h>
 
@@ -21,13 +22,6 @@ std::string_view EventKindName(EventKind kind) {
 
 std::string ShortCommit(std::string_view commit) { return std::string(commit.substr(0, 7)); }
 
-std::string FormatTime(std::chrono::system_clock::time_point time) {
-  std::time_t seconds = std::chrono::system_clock::to_time_t(time);
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", utc.tm_year + 1900, utc.tm_mon + 1,
-                     utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec);
-}
 
 nlohmann::json EventToJson(const Event& event, std::string_view text) {
   nlohmann::json changes = nlohmann::json::array();
@@ -39,7 +33,7 @@ nlohmann::json EventToJson(const Event& event, std::string_view text) {
   }
   return {
       {"kind", EventKindName(event.kind)},
-      {"time", FormatTime(event.time)},
+      {"time", FormatRfc3339(event.time, TimePrecision::kSeconds)},
       {"repo", event.repo_url},
       {"branch", event.branch},
       {"commit", event.commit},

@@ -48,8 +48,6 @@ struct Event {
 // The first 7 characters of a commit id (all of it when shorter).
 std::string ShortCommit(std::string_view commit);
 
-// RFC 3339 UTC with second precision: "2024-05-01T10:00:00Z".
-std::string FormatTime(std::chrono::system_clock::time_point time);
 
 // The generic-webhook JSON of an event:
 // {"kind","time","repo","branch","commit","changes":[{"workload","container",

@@ -4,7 +4,7 @@
 
 namespace tagflow::notify {
 
-Result<HttpResponse> FakeSender::Post(const HttpRequest& request) {
+Result<PostResponse> FakeSender::Post(const PostRequest& request) {
   std::unique_lock lock(mu_);
   requests_.push_back(request);
   cv_.notify_all();
@@ -13,17 +13,17 @@ Result<HttpResponse> FakeSender::Post(const HttpRequest& request) {
   }
   if (held_) return Fail(ErrorKind::kTransient, "cancelled");
   if (script_.empty()) return fallback_;
-  Result<HttpResponse> result = std::move(script_.front());
+  Result<PostResponse> result = std::move(script_.front());
   script_.pop_front();
   return result;
 }
 
-void FakeSender::Script(std::vector<Result<HttpResponse>> results) {
+void FakeSender::Script(std::vector<Result<PostResponse>> results) {
   std::lock_guard guard(mu_);
   for (auto& result : results) script_.push_back(std::move(result));
 }
 
-void FakeSender::SetFallback(Result<HttpResponse> fallback) {
+void FakeSender::SetFallback(Result<PostResponse> fallback) {
   std::lock_guard guard(mu_);
   fallback_ = std::move(fallback);
 }
@@ -34,7 +34,7 @@ void FakeSender::Hold(bool held) {
   cv_.notify_all();
 }
 
-std::vector<HttpRequest> FakeSender::Requests() const {
+std::vector<PostRequest> FakeSender::Requests() const {
   std::lock_guard guard(mu_);
   return requests_;
 }
@@ -49,9 +49,9 @@ bool FakeSender::WaitForRequests(size_t n, std::chrono::milliseconds timeout) co
   return cv_.wait_for(lock, timeout, [&] { return requests_.size() >= n; });
 }
 
-HttpResponse Status(int status) { return HttpResponse{status, "ok", {}}; }
+PostResponse Status(int status) { return PostResponse{status, "ok", {}}; }
 
-Result<HttpResponse> SendError(ErrorKind kind, std::string message) {
+Result<PostResponse> SendError(ErrorKind kind, std::string message) {
   return Fail(kind, std::move(message));
 }
 

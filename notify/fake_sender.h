@@ -17,14 +17,14 @@ namespace tagflow::notify {
 // until released or the request's `cancel` flag turns true.
 class FakeSender final : public Sender {
  public:
-  [[nodiscard]] Result<HttpResponse> Post(const HttpRequest& request) override;
+  [[nodiscard]] Result<PostResponse> Post(const PostRequest& request) override;
 
   // Appends results to the script.
-  void Script(std::vector<Result<HttpResponse>> results);
-  void SetFallback(Result<HttpResponse> fallback);
+  void Script(std::vector<Result<PostResponse>> results);
+  void SetFallback(Result<PostResponse> fallback);
   void Hold(bool held);
 
-  std::vector<HttpRequest> Requests() const;
+  std::vector<PostRequest> Requests() const;
   size_t RequestCount() const;
   // Waits (real time) until at least `n` requests arrived; true when they did.
   bool WaitForRequests(size_t n, std::chrono::milliseconds timeout) const;
@@ -32,14 +32,14 @@ class FakeSender final : public Sender {
  private:
   mutable std::mutex mu_;
   mutable std::condition_variable cv_;
-  std::vector<HttpRequest> requests_;
-  std::deque<Result<HttpResponse>> script_;
-  Result<HttpResponse> fallback_ = HttpResponse{200, "ok", {}};
+  std::vector<PostRequest> requests_;
+  std::deque<Result<PostResponse>> script_;
+  Result<PostResponse> fallback_ = PostResponse{200, "ok", {}};
   bool held_ = false;
 };
 
-// An HttpResponse with `status` and body "ok"; a Sender error of `kind`.
-HttpResponse Status(int status);
-Result<HttpResponse> SendError(ErrorKind kind, std::string message);
+// An PostResponse with `status` and body "ok"; a Sender error of `kind`.
+PostResponse Status(int status);
+Result<PostResponse> SendError(ErrorKind kind, std::string message);
 
 }  // namespace tagflow::notify

@@ -34,11 +34,11 @@ milliseconds Backoff(int attempts, milliseconds initial, milliseconds max,
 }  // namespace
 
 Result<std::unique_ptr<Notifier>> Notifier::Create(NotifierOptions options, Sender& sender,
-                                                   registry::Clock& clock) {
+                                                   Clock& clock) {
   auto check_url = [](std::string_view flag, const std::string& url) -> Result<void> {
     if (url.empty() || IsHttpUrl(url)) return {};
     return Fail(ErrorKind::kInvalidInput,
-                fmt::format("{}: not an http:// or https:// URL: {}", flag, RedactUrl(url)));
+                fmt::format("{}: not an http:// or https:// URL: {}", flag, RedactUrl(url, UrlRedaction::kCredentialsAndPath)));
   };
   for (auto [flag, url] :
        {std::pair<std::string_view, const std::string&>{"--slack-url", options.slack_url},
@@ -63,7 +63,7 @@ Result<std::unique_ptr<Notifier>> Notifier::Create(NotifierOptions options, Send
 }
 
 Notifier::Notifier(NotifierOptions options, Messages messages, Sender& sender,
-                   registry::Clock& clock)
+                   Clock& clock)
     : options_(std::move(options)),
       messages_(std::move(messages)),
       slack_{options_.slack_url, options_.slack_channel, options_.slack_username,
@@ -154,7 +154,7 @@ std::optional<size_t> Notifier::NextLocked() const {
 void Notifier::Run() {
   std::unique_lock lock(mu_);
   while (true) {
-    registry::Clock::time_point now = clock_.Now();
+    Clock::time_point now = clock_.Now();
     if (stopping_ && (queue_.empty() || now >= stop_deadline_)) break;
     std::optional<size_t> next = NextLocked();
     if (!next) {
@@ -173,7 +173,7 @@ void Notifier::Run() {
     }
     in_flight_ = true;
     lock.unlock();
-    Result<HttpResponse> result = sender_.Post(delivery.request);
+    Result<PostResponse> result = sender_.Post(delivery.request);
     lock.lock();
     in_flight_ = false;
     FinishLocked(std::move(delivery), result, clock_.Now());
@@ -183,12 +183,12 @@ void Notifier::Run() {
 }
 
 void Notifier::WaitLocked(std::unique_lock<std::mutex>& lock, std::condition_variable& cv,
-                          registry::Clock::duration left) {
-  cv.wait_for(lock, std::min<registry::Clock::duration>(left, options_.max_wait));
+                          Clock::duration left) {
+  cv.wait_for(lock, std::min<Clock::duration>(left, options_.max_wait));
 }
 
-void Notifier::FinishLocked(Delivery delivery, const Result<HttpResponse>& result,
-                            registry::Clock::time_point now) {
+void Notifier::FinishLocked(Delivery delivery, const Result<PostResponse>& result,
+                            Clock::time_point now) {
   ++delivery.attempts;
   std::string_view target = TargetName(delivery.target == Target::kSlack);
   if (result && IsSuccess(result->status)) {
@@ -198,7 +198,7 @@ void Notifier::FinishLocked(Delivery delivery, const Result<HttpResponse>& resul
     return;
   }
   const std::string& url = delivery.request.url;
-  std::string error = result ? fmt::format("POST {}: HTTP {}{}", RedactUrl(url), result->status,
+  std::string error = result ? fmt::format("POST {}: HTTP {}{}", RedactUrl(url, UrlRedaction::kCredentialsAndPath), result->status,
                                            BodySnippet(result->body))
                              : result.error().message;
   error = ScrubUrl(std::move(error), url);
@@ -224,7 +224,7 @@ void Notifier::FinishLocked(Delivery delivery, const Result<HttpResponse>& resul
                 EventKindName(delivery.kind), delivery.attempts, error);
 }
 
-size_t Notifier::Stop(registry::Clock::time_point deadline) {
+size_t Notifier::Stop(Clock::time_point deadline) {
   {
     std::unique_lock lock(mu_);
     if (!stopping_) {

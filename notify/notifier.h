@@ -34,8 +34,8 @@
 #include "notify/event.h"
 #include "notify/payload.h"
 #include "notify/sender.h"
-#include "registry/clock.h"
-#include "registry/error.h"
+#include "base/clock.h"
+#include "base/error.h"
 
 namespace tagflow::notify {
 
@@ -84,7 +84,7 @@ class Notifier {
   // Notifier. With no target configured the Notifier accepts and discards.
   [[nodiscard]] static Result<std::unique_ptr<Notifier>> Create(NotifierOptions options,
                                                                 Sender& sender,
-                                                                registry::Clock& clock);
+                                                                Clock& clock);
 
   // Stops with an immediate deadline if Stop was not called.
   ~Notifier();
@@ -103,7 +103,7 @@ class Notifier {
   // (libcurl notices within about a second). What is left is counted as
   // dropped. Returns the number of deliveries dropped this way. Idempotent;
   // call it from one thread.
-  size_t Stop(registry::Clock::time_point deadline);
+  size_t Stop(Clock::time_point deadline);
 
   NotifierStats stats() const;
   // True between a failure and the next success or clean cycle.
@@ -114,12 +114,12 @@ class Notifier {
   struct Delivery {
     Target target;
     EventKind kind;
-    HttpRequest request;
+    PostRequest request;
     int attempts = 0;
-    registry::Clock::time_point due;
+    Clock::time_point due;
   };
 
-  Notifier(NotifierOptions options, Messages messages, Sender& sender, registry::Clock& clock);
+  Notifier(NotifierOptions options, Messages messages, Sender& sender, Clock& clock);
   void Enqueue(const std::vector<Event>& events);
   void Run();
   // Drops the front of the queue (the oldest delivery), counted and logged.
@@ -129,16 +129,16 @@ class Notifier {
   std::optional<size_t> NextLocked() const;
   // Waits on `cv` for at most `left` and at most options_.max_wait.
   void WaitLocked(std::unique_lock<std::mutex>& lock, std::condition_variable& cv,
-                  registry::Clock::duration left);
+                  Clock::duration left);
   // Books the outcome of one attempt; requeues it for a retry when allowed.
-  void FinishLocked(Delivery delivery, const Result<HttpResponse>& result,
-                    registry::Clock::time_point now);
+  void FinishLocked(Delivery delivery, const Result<PostResponse>& result,
+                    Clock::time_point now);
 
   const NotifierOptions options_;
   const Messages messages_;
   const SlackTarget slack_;
   Sender& sender_;
-  registry::Clock& clock_;
+  Clock& clock_;
 
   mutable std::mutex mu_;
   std::condition_variable wake_;     // work arrived, stop requested
@@ -149,7 +149,7 @@ class Notifier {
   bool in_flight_ = false;
   bool stopping_ = false;
   bool worker_done_ = false;
-  registry::Clock::time_point stop_deadline_{};
+  Clock::time_point stop_deadline_{};
   std::atomic<bool> cancel_{false};
   std::thread worker_;
 };

@@ -5,7 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "notify/curl_sender.h"
+#include "notify/http_sender.h"
 #include "notify/notifier.h"
 #include "notify/test_util.h"
 #include "test/support/http_sink.h"
@@ -23,7 +23,7 @@ using ::testing::Not;
 constexpr char kSlackPath[] = "/services/T000/B000/sekrit";
 constexpr milliseconds kWait{10'000};
 
-class NotifierHttpTest : public test::NotifierFixture<registry::SystemClock, CurlSender> {
+class NotifierHttpTest : public test::NotifierFixture<SystemClock, test::RealSender> {
  protected:
   NotifierOptions Options(std::string slack_url) {
     NotifierOptions options;

@@ -31,11 +31,11 @@ Event SuccessWithCommit(std::string commit) {
   return e;
 }
 
-std::string SlackText(const HttpRequest& request) {
+std::string SlackText(const PostRequest& request) {
   return nlohmann::json::parse(request.body).at("text").get<std::string>();
 }
 
-class NotifierTest : public test::NotifierFixture<registry::FakeClock, FakeSender> {
+class NotifierTest : public test::NotifierFixture<FakeClock, FakeSender> {
  protected:
   NotifierOptions SlackOnly() {
     NotifierOptions options;
@@ -97,7 +97,7 @@ TEST_F(NotifierTest, TransientFailuresAreRetriedWithExponentialBackoff) {
 }
 
 TEST_F(NotifierTest, RetryAfterIsHonoured) {
-  sender_.Script({HttpResponse{429, "rate_limited", seconds(30)}});
+  sender_.Script({PostResponse{429, "rate_limited", seconds(30)}});
   Start(SlackOnly());
   notifier_->Notify(test::SuccessEvent());
   ASSERT_TRUE(WaitStats([](const NotifierStats& s) { return s.retried == 1; }));
@@ -108,7 +108,7 @@ TEST_F(NotifierTest, RetryAfterIsHonoured) {
 }
 
 TEST_F(NotifierTest, PermanentStatusIsNotRetriedAndErrorIsRedacted) {
-  sender_.Script({HttpResponse{404, "no_service\nmore", {}}});
+  sender_.Script({PostResponse{404, "no_service\nmore", {}}});
   Start(SlackOnly());
   notifier_->Notify(test::SuccessEvent());
   ASSERT_TRUE(WaitStats([](const NotifierStats& s) { return s.failed == 1; }));
@@ -160,7 +160,7 @@ TEST_F(NotifierTest, TargetThatIsDownHoldsBackOnlyItsOwnMessages) {
   ASSERT_TRUE(WaitStats([](const NotifierStats& s) { return s.sent == 4; }));
   // Per target, messages arrive in the order they were reported.
   std::vector<std::string> slack_commits;
-  for (const HttpRequest& r : sender_.Requests()) {
+  for (const PostRequest& r : sender_.Requests()) {
     if (r.url == kSlackUrl) slack_commits.push_back(SlackText(r).substr(7, 7));
   }
   EXPECT_EQ(slack_commits, (std::vector<std::string>{"aaaaaaa", "aaaaaaa", "bbbbbbb"}));
@@ -213,7 +213,7 @@ TEST_F(NotifierTest, NotifyNeverBlocksAndFullQueueDropsTheOldest) {
   sender_.Hold(false);
   ASSERT_TRUE(WaitStats([](const NotifierStats& s) { return s.sent == 3; }));
   std::vector<std::string> commits;
-  for (const HttpRequest& r : sender_.Requests()) commits.push_back(SlackText(r).substr(7, 7));
+  for (const PostRequest& r : sender_.Requests()) commits.push_back(SlackText(r).substr(7, 7));
   EXPECT_EQ(commits, (std::vector<std::string>{"1111111", "3333333", "4444444"}));
 }
 
@@ -247,7 +247,7 @@ TEST_F(NotifierTest, StopAtDeadlineCancelsInFlightAndDropsTheRest) {
 }
 
 TEST(NotifierCreateTest, RejectsBadConfigurationNamingTheFlag) {
-  registry::FakeClock clock;
+  FakeClock clock;
   FakeSender sender;
   struct Case {
     std::function<void(NotifierOptions&)> set;

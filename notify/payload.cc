@@ -1,8 +1,7 @@
 #include "notify/payload.h"
+#include "base/encoding.h"
 
 #include <fmt/format.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include <nlohmann/json.hpp>
 #include <utility>
@@ -15,8 +14,8 @@ std::string Dump(const nlohmann::json& json) {
   return json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-HttpRequest JsonPost(std::string url, std::string body) {
-  HttpRequest request;
+PostRequest JsonPost(std::string url, std::string body) {
+  PostRequest request;
   request.url = std::move(url);
   request.body = std::move(body);
   request.headers.emplace_back("Content-Type", "application/json");
@@ -60,24 +59,14 @@ std::string SlackPayload(std::string_view text, const SlackTarget& target) {
   return Dump(json);
 }
 
-std::string HmacSha256Hex(std::string_view key, std::string_view data) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest, &length);
-  std::string hex;
-  hex.reserve(2 * length);
-  for (unsigned int i = 0; i < length; ++i) hex += fmt::format("{:02x}", digest[i]);
-  return hex;
-}
 
-HttpRequest SlackRequest(const Event& event, const Messages& messages, const SlackTarget& target) {
+PostRequest SlackRequest(const Event& event, const Messages& messages, const SlackTarget& target) {
   return JsonPost(target.url, SlackPayload(messages.Text(event, /*for_slack=*/true), target));
 }
 
-HttpRequest WebhookRequest(const Event& event, const Messages& messages, const std::string& url,
+PostRequest WebhookRequest(const Event& event, const Messages& messages, const std::string& url,
                            std::string_view secret) {
-  HttpRequest request =
+  PostRequest request =
       JsonPost(url, Dump(EventToJson(event, messages.Text(event, /*for_slack=*/false))));
   if (!secret.empty()) {
     request.headers.emplace_back(std::string(kSignatureHeader),

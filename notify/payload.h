@@ -8,7 +8,8 @@
 #include "notify/event.h"
 #include "notify/sender.h"
 #include "notify/template.h"
-#include "registry/error.h"
+#include "base/error.h"
+#include "base/encoding.h"
 
 namespace tagflow::notify {
 
@@ -46,14 +47,12 @@ struct SlackTarget {
 // three only when set.
 std::string SlackPayload(std::string_view text, const SlackTarget& target);
 
-// Lower-case hex HMAC-SHA256 of `data` under `key`.
-std::string HmacSha256Hex(std::string_view key, std::string_view data);
 
 // POST requests with JSON content type: the Slack message, and the generic
 // webhook (EventToJson; signed with `X-Tagflow-Signature: sha256=<hex>` when
 // `secret` is not empty).
-HttpRequest SlackRequest(const Event& event, const Messages& messages, const SlackTarget& target);
-HttpRequest WebhookRequest(const Event& event, const Messages& messages, const std::string& url,
+PostRequest SlackRequest(const Event& event, const Messages& messages, const SlackTarget& target);
+PostRequest WebhookRequest(const Event& event, const Messages& messages, const std::string& url,
                            std::string_view secret);
 
 }  // namespace tagflow::notify

@@ -78,7 +78,7 @@ TEST(SlackPayloadTest, InvalidUtf8IsReplacedNotThrown) {
 }
 
 TEST(SlackRequestTest, PostsJsonToTheWebhook) {
-  HttpRequest r = SlackRequest(test::SuccessEvent(), Defaults(),
+  PostRequest r = SlackRequest(test::SuccessEvent(), Defaults(),
                                {"https://hooks.slack.com/services/T/B/x", "#ops", "", ""});
   EXPECT_EQ(r.url, "https://hooks.slack.com/services/T/B/x");
   EXPECT_THAT(r.headers, UnorderedElementsAre(Pair("Content-Type", "application/json")));
@@ -98,7 +98,7 @@ TEST(HmacTest, Rfc4231Vectors) {
 }
 
 TEST(WebhookRequestTest, BodyIsTheEventAsJson) {
-  HttpRequest r = WebhookRequest(test::SuccessEvent(), Defaults(), "https://hook.example/x", "");
+  PostRequest r = WebhookRequest(test::SuccessEvent(), Defaults(), "https://hook.example/x", "");
   EXPECT_THAT(r.headers, UnorderedElementsAre(Pair("Content-Type", "application/json")));
   auto json = nlohmann::json::parse(r.body);
   EXPECT_EQ(json["kind"], "success");
@@ -117,7 +117,7 @@ TEST(WebhookRequestTest, BodyIsTheEventAsJson) {
 }
 
 TEST(WebhookRequestTest, SignedWithHmacOfTheExactBodyWhenSecretSet) {
-  HttpRequest r =
+  PostRequest r =
       WebhookRequest(test::FailureEvent(), Defaults(), "https://hook.example/x", "s3cret");
   std::string signature;
   for (const auto& [name, value] : r.headers) {

@@ -1,4 +1,6 @@
 #include "notify/template.h"
+#include "base/time.h"
+#include "base/strings.h"
 
 #include <fmt/format.h>
 
@@ -9,11 +11,6 @@
 namespace tagflow::notify {
 namespace {
 
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 std::string JoinLines(const std::vector<std::string>& lines) {
   std::string out;
@@ -114,7 +111,7 @@ std::string Template::Render(const Event& event, bool escape_for_slack) const {
                                                                  : event.errors.size());
         break;
       case Field::kTime:
-        value = FormatTime(event.time);
+        value = FormatRfc3339(event.time, TimePrecision::kSeconds);
         break;
     }
     out += escape_for_slack ? EscapeSlack(value) : value;

@@ -22,7 +22,7 @@
 #include <vector>
 
 #include "notify/event.h"
-#include "registry/error.h"
+#include "base/error.h"
 
 namespace tagflow::notify {
 

@@ -12,6 +12,8 @@
 #include "notify/event.h"
 #include "notify/notifier.h"
 #include "test/support/process.h"
+#include "notify/http_sender.h"
+#include "base/http.h"
 
 namespace tagflow::notify::test {
 
@@ -43,6 +45,19 @@ inline Event FailureEvent(std::vector<std::string> errors = {
   e.time = SampleTime();
   return e;
 }
+
+// The daemon's sender, HttpSender over a CurlHttpClient of its own:
+// default-constructible for fixtures.
+class RealSender final : public Sender {
+ public:
+  [[nodiscard]] Result<PostResponse> Post(const PostRequest& request) override {
+    return sender_.Post(request);
+  }
+
+ private:
+  CurlHttpClient client_{CurlHttpClient::Options{}};
+  HttpSender sender_{client_};
+};
 
 // Owns a clock, a sender and the Notifier under test (destroyed first).
 template <class ClockT, class SenderT>

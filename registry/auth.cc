@@ -5,7 +5,8 @@
 #include <cctype>
 #include <nlohmann/json.hpp>
 
-#include "registry/encoding.h"
+#include "base/encoding.h"
+#include "base/strings.h"
 
 namespace tagflow::registry {
 namespace {
@@ -13,11 +14,6 @@ namespace {
 constexpr std::chrono::seconds kDefaultTokenLifetime{60};
 constexpr std::chrono::seconds kMaxExpiryMargin{10};
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 bool IsTokenChar(char c) {
   return std::isalnum(static_cast<unsigned char>(c)) ||

@@ -12,10 +12,10 @@
 #include <string>
 #include <string_view>
 
-#include "registry/clock.h"
+#include "base/clock.h"
 #include "registry/docker_config.h"
-#include "registry/error.h"
-#include "registry/http.h"
+#include "base/error.h"
+#include "base/http.h"
 
 namespace tagflow::registry {
 

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "registry/fake_http.h"
+#include "base/fake_http.h"
 
 namespace tagflow::registry {
 namespace {

@@ -15,9 +15,9 @@
 #include <string>
 #include <vector>
 
-#include "registry/error.h"
+#include "base/error.h"
 #include "registry/oci.h"
-#include "registry/timestamp.h"
+#include "base/time.h"
 
 struct sqlite3;
 struct sqlite3_stmt;

@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
-#include "registry/encoding.h"
+#include "base/encoding.h"
 #include "registry/rate_limit.h"
 
 namespace tagflow::registry {
@@ -140,13 +140,13 @@ Result<Client::HostState> Client::Host(std::string_view host, bool again) {
   return Fail(last);
 }
 
-Result<std::string> Client::RepositoryUrl(const ImageRef& image, std::string_view suffix) {
+Result<std::string> Client::RepositoryUrl(const image::ImageRef& image, std::string_view suffix) {
   auto state = Host(image.ApiHost());
   if (!state) return Fail(state.error());
   return fmt::format("{}/v2/{}/{}", state->base_url, image.Repository(), suffix);
 }
 
-Result<HttpResponse> Client::Get(const ImageRef& image, const std::string& url,
+Result<HttpResponse> Client::Get(const image::ImageRef& image, const std::string& url,
                                  std::string_view accept) {
   std::string host = image.ApiHost();
   auto state = Host(host);
@@ -190,7 +190,7 @@ Result<HttpResponse> Client::Get(const ImageRef& image, const std::string& url,
   }
 }
 
-Result<std::vector<std::string>> Client::ListTags(const ImageRef& image) {
+Result<std::vector<std::string>> Client::ListTags(const image::ImageRef& image) {
   std::string host = image.ApiHost();
   std::string what = fmt::format("tags of {}", image.CanonicalName());
   std::string query =
@@ -251,7 +251,7 @@ Result<std::vector<std::string>> Client::ListTags(const ImageRef& image) {
   return tags;
 }
 
-Result<FetchedManifest> Client::GetManifest(const ImageRef& image, std::string_view reference) {
+Result<FetchedManifest> Client::GetManifest(const image::ImageRef& image, std::string_view reference) {
   std::string host = image.ApiHost();
   std::string what = fmt::format("manifest {}{}{}", image.CanonicalName(),
                                  IsDigest(reference) ? "@" : ":", reference);
@@ -280,7 +280,7 @@ Result<FetchedManifest> Client::GetManifest(const ImageRef& image, std::string_v
   return fetched;
 }
 
-Result<ImageConfig> Client::GetImageConfig(const ImageRef& image, std::string_view digest) {
+Result<ImageConfig> Client::GetImageConfig(const image::ImageRef& image, std::string_view digest) {
   std::string host = image.ApiHost();
   std::string what = fmt::format("config blob {}@{}", image.CanonicalName(), digest);
   auto url = RepositoryUrl(image, fmt::format("blobs/{}", digest));

@@ -15,10 +15,10 @@
 
 #include "registry/auth.h"
 #include "registry/docker_config.h"
-#include "registry/error.h"
-#include "registry/http.h"
+#include "base/error.h"
+#include "base/http.h"
 #include "registry/oci.h"
-#include "registry/reference.h"
+#include "image/reference.h"
 
 namespace tagflow::registry {
 
@@ -56,18 +56,18 @@ class Client {
   // in byte order without duplicates. kNotFound for an unknown repository,
   // kUnauthorized for refused credentials (message names the host, never a
   // secret), kTransient for network failures, 5xx and rate limits.
-  [[nodiscard]] Result<std::vector<std::string>> ListTags(const ImageRef& image);
+  [[nodiscard]] Result<std::vector<std::string>> ListTags(const image::ImageRef& image);
 
   // The manifest (index, list or image manifest) for `reference`, a tag or a
   // digest of the image's repository. The body is verified against the
   // requested digest or the Docker-Content-Digest header. kNotFound for an
   // unknown tag or repository; kInternal for a digest mismatch. A body that
   // is not a supported manifest is a success with `problem` set.
-  [[nodiscard]] Result<FetchedManifest> GetManifest(const ImageRef& image,
+  [[nodiscard]] Result<FetchedManifest> GetManifest(const image::ImageRef& image,
                                                     std::string_view reference);
 
   // The image config blob `digest`, verified and parsed.
-  [[nodiscard]] Result<ImageConfig> GetImageConfig(const ImageRef& image, std::string_view digest);
+  [[nodiscard]] Result<ImageConfig> GetImageConfig(const image::ImageRef& image, std::string_view digest);
 
  private:
   struct HostState {
@@ -78,8 +78,8 @@ class Client {
   Result<HostState> Host(std::string_view host, bool again = false);
   // GET `url` of the image's repository with its Authorization, answering a
   // fresh 401 challenge once.
-  Result<HttpResponse> Get(const ImageRef& image, const std::string& url, std::string_view accept);
-  Result<std::string> RepositoryUrl(const ImageRef& image, std::string_view suffix);
+  Result<HttpResponse> Get(const image::ImageRef& image, const std::string& url, std::string_view accept);
+  Result<std::string> RepositoryUrl(const image::ImageRef& image, std::string_view suffix);
 
   HttpClient& http_;
   Authenticator& auth_;

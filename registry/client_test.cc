@@ -4,7 +4,7 @@
 
 #include <gtest/gtest.h>
 
-#include "registry/encoding.h"
+#include "base/encoding.h"
 #include "registry/service.h"
 #include "test/support/http_sink.h"
 
@@ -30,8 +30,8 @@ class ClientFakeServerTest : public ::testing::Test {
     options_.rps = 0;
   }
   std::string Host() const { return "127.0.0.1:" + std::to_string(sink_.port()); }
-  ImageRef Image(const std::string& path = "team/app") const {
-    return *ImageRef::Parse(Host() + "/" + path);
+  image::ImageRef Image(const std::string& path = "team/app") const {
+    return *image::ImageRef::Parse(Host() + "/" + path);
   }
   RegistryService& Service() {
     if (!service_) {

@@ -8,7 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "registry/encoding.h"
+#include "base/encoding.h"
 
 namespace tagflow::registry {
 

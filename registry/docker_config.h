@@ -13,7 +13,7 @@
 #include <string>
 #include <string_view>
 
-#include "registry/error.h"
+#include "base/error.h"
 
 namespace tagflow::registry {
 

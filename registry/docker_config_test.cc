@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "registry/encoding.h"
+#include "base/encoding.h"
 #include "test/support/process.h"
 
 namespace tagflow::registry {

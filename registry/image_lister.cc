@@ -40,7 +40,7 @@ std::vector<ImageListing> ListImages(Scanner& scanner,
       if (t->tag == r.image.tag()) listing.current = listed;
       listing.available.push_back(std::move(listed));
     }
-    std::vector<TagInfo> infos;
+    std::vector<image::TagInfo> infos;
     infos.reserve(tags.size());
     for (const auto& t : tags) infos.push_back(t.Info());
     auto selected = r.filter.Select(infos);

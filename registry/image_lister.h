@@ -8,16 +8,16 @@
 #include <string>
 #include <vector>
 
-#include "registry/reference.h"
+#include "image/reference.h"
 #include "registry/scanner.h"
-#include "registry/tag_filter.h"
-#include "registry/timestamp.h"
+#include "image/tag_filter.h"
+#include "base/time.h"
 
 namespace tagflow::registry {
 
 struct ImageListRequest {
-  ImageRef image;    // the container's current reference (its tag is "current")
-  TagFilter filter;  // the container's policy (glob:* when it has none)
+  image::ImageRef image;    // the container's current reference (its tag is "current")
+  image::TagFilter filter;  // the container's policy (glob:* when it has none)
 };
 
 struct ListedTag {
@@ -27,9 +27,9 @@ struct ListedTag {
 };
 
 struct ImageListing {
-  ImageRef image;
+  image::ImageRef image;
   // Every tag of the repository, newest first under the filter's ordering
-  // (TagFilter::Newer: tags of unknown time and tags the ordering cannot
+  // (image::TagFilter::Newer: tags of unknown time and tags the ordering cannot
   // read come last). Metadata is fetched for the tags a time-ordered filter
   // matches and for the current tag; other tags show what the cache knows.
   std::vector<ListedTag> available;

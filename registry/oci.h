@@ -9,8 +9,8 @@
 #include <string_view>
 #include <vector>
 
-#include "registry/error.h"
-#include "registry/timestamp.h"
+#include "base/error.h"
+#include "base/time.h"
 
 namespace tagflow::registry {
 

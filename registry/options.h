@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "registry/error.h"
+#include "base/error.h"
 
 namespace tagflow::registry {
 

@@ -10,9 +10,6 @@
 namespace tagflow::registry {
 namespace {
 
-std::string FormatTime(Clock::time_point t) {
-  return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", std::chrono::floor<std::chrono::seconds>(t));
-}
 
 }  // namespace
 
@@ -37,7 +34,7 @@ Result<void> HostRateLimiter::Acquire(std::string_view host) {
       if (wait > options_.max_wait) {
         return Fail(ErrorKind::kTransient,
                     fmt::format("registry {} is rate-limiting us; backing off until {}", host,
-                                FormatTime(b.backoff_until)));
+                                FormatRfc3339(b.backoff_until, TimePrecision::kSeconds)));
       }
     }
     if (options_.rps > 0) {
@@ -90,24 +87,9 @@ bool IsTooManyRequests(const HttpResponse& response) {
   return body.find("TOOMANYREQUESTS") != std::string::npos;
 }
 
-std::optional<Clock::duration> ParseRetryAfter(std::string_view value, Clock::time_point now) {
-  while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
-  while (!value.empty() && value.back() == ' ') value.remove_suffix(1);
-  if (value.empty()) return std::nullopt;
-  if (std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-    if (value.size() > 9) return std::nullopt;
-    return std::chrono::seconds(std::stol(std::string(value)));
-  }
-  std::tm tm{};
-  std::string text(value);
-  const char* end = strptime(text.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
-  if (end == nullptr || *end != '\0') return std::nullopt;
-  auto at = std::chrono::system_clock::from_time_t(timegm(&tm));
-  return std::max<Clock::duration>(Clock::duration::zero(), at - now);
-}
 
 ThrottledHttpClient::ThrottledHttpClient(HttpClient& inner, HostRateLimiter& limiter,
-                                         Metrics& metrics, Clock& clock)
+                                         RegistryStats& metrics, Clock& clock)
     : inner_(inner), limiter_(limiter), metrics_(metrics), clock_(clock) {}
 
 Result<HttpResponse> ThrottledHttpClient::Send(const HttpRequest& request) {

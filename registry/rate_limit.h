@@ -11,10 +11,11 @@
 #include <string>
 #include <string_view>
 
-#include "registry/clock.h"
-#include "registry/error.h"
-#include "registry/http.h"
-#include "registry/metrics.h"
+#include "base/clock.h"
+#include "base/time.h"
+#include "base/error.h"
+#include "base/http.h"
+#include "registry/stats.h"
 
 namespace tagflow::registry {
 
@@ -71,23 +72,20 @@ class HostRateLimiter {
 // error code (Docker Hub).
 bool IsTooManyRequests(const HttpResponse& response);
 
-// The wait a Retry-After header asks for (delta seconds or an HTTP date),
-// relative to `now`; nullopt when absent or unreadable.
-std::optional<Clock::duration> ParseRetryAfter(std::string_view value, Clock::time_point now);
 
 // An HttpClient that sends through `inner` under the limiter's rules, retries
 // rate-limited requests after the wait they ask for, and counts every request
 // in `metrics` by host (the request URL's authority), kind and status.
 class ThrottledHttpClient : public HttpClient {
  public:
-  ThrottledHttpClient(HttpClient& inner, HostRateLimiter& limiter, Metrics& metrics, Clock& clock);
+  ThrottledHttpClient(HttpClient& inner, HostRateLimiter& limiter, RegistryStats& metrics, Clock& clock);
 
   Result<HttpResponse> Send(const HttpRequest& request) override;
 
  private:
   HttpClient& inner_;
   HostRateLimiter& limiter_;
-  Metrics& metrics_;
+  RegistryStats& metrics_;
   Clock& clock_;
 };
 

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "registry/fake_http.h"
+#include "base/fake_http.h"
 
 namespace tagflow::registry {
 namespace {
@@ -86,7 +86,7 @@ TEST(TooManyRequestsTest, StatusOrDockerHubErrorCode) {
 class ThrottledHttpClientTest : public ::testing::Test {
  protected:
   FakeClock clock_;
-  Metrics metrics_;
+  RegistryStats metrics_;
   std::vector<int> statuses_;  // answers for a.io, in order; then 200
   std::vector<std::string> retry_after_;
   FakeHttpClient inner_{[this](const HttpRequest& r) -> Result<HttpResponse> {
@@ -157,7 +157,9 @@ TEST_F(ThrottledHttpClientTest, CountsTransportErrorsAsStatusZero) {
   EXPECT_FALSE(Get("https://down.io/v2/"));
   auto m = metrics_.Read();
   EXPECT_EQ((m.requests[{"down.io", RequestKind::kPing, 0}]), 1u);
-  EXPECT_NE(metrics_.Prometheus().find(
+  Metrics exported;
+  metrics_.ExportTo(exported);
+  EXPECT_NE(exported.Render().find(
                 R"(tagflow_registry_requests_total{host="down.io",kind="ping",status="error"} 1)"),
             std::string::npos);
 }
@@ -168,7 +170,7 @@ TEST(MetricsTest, ClassifiesRequestsByPath) {
   EXPECT_EQ(ClassifyRequest("https://r.io/v2/a/manifests/sha256:x"), RequestKind::kManifest);
   EXPECT_EQ(ClassifyRequest("https://r.io/v2/a/blobs/sha256:x"), RequestKind::kBlob);
   EXPECT_EQ(ClassifyRequest("https://auth.r.io/token?scope=x"), RequestKind::kToken);
-  Metrics m;
+  RegistryStats m;
   m.CountRequest("r.io", RequestKind::kTags, 200);
   m.CountRequest("r.io", RequestKind::kTags, 200);
   m.CountRequest("s.io", RequestKind::kBlob, 404);
@@ -179,7 +181,9 @@ TEST(MetricsTest, ClassifiesRequestsByPath) {
   EXPECT_EQ(s.Count(RequestKind::kTags), 2u);
   EXPECT_EQ(s.CountHost("s.io"), 1u);
   EXPECT_EQ(s.cache_hits, 3u);
-  std::string text = m.Prometheus();
+  Metrics exported;
+  m.ExportTo(exported);
+  std::string text = exported.Render();
   EXPECT_NE(text.find(R"(tagflow_registry_requests_total{host="r.io",kind="tags",status="200"} 2)"),
             std::string::npos);
   EXPECT_NE(text.find("tagflow_registry_cache_hits_total 3\n"), std::string::npos);

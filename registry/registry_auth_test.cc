@@ -2,7 +2,7 @@
 // (bcrypt) and behind token auth with the test token issuer.
 #include <gtest/gtest.h>
 
-#include "registry/encoding.h"
+#include "base/encoding.h"
 #include "registry/service.h"
 #include "test/support/registry_server.h"
 
@@ -32,8 +32,8 @@ class AuthRegistryTest : public ::testing::Test {
     EXPECT_TRUE(s) << s.error().message;
     return std::move(*s);
   }
-  static ImageRef Image(RegistryServer& server, const std::string& path) {
-    return *ImageRef::Parse(server.host() + "/" + path);
+  static image::ImageRef Image(RegistryServer& server, const std::string& path) {
+    return *image::ImageRef::Parse(server.host() + "/" + path);
   }
   static SyntheticImage At(const char* created) {
     SyntheticImage s;
@@ -62,7 +62,7 @@ TEST_F(AuthRegistryTest, Htpasswd) {
   ASSERT_TRUE(tags) << tags.error().message;
   EXPECT_EQ(*tags, (std::vector<std::string>{"1.0", "1.1"}));
   auto scan =
-      good->scanner().ScanRepository({Image(server, "private/app"), {*TagFilter::Parse("*")}, {}});
+      good->scanner().ScanRepository({Image(server, "private/app"), {*image::TagFilter::Parse("*")}, {}});
   ASSERT_TRUE(scan) << scan.error().message;
   EXPECT_EQ(FormatRfc3339(*scan->back().created), "2024-02-01T00:00:00Z");
 
@@ -82,8 +82,8 @@ TEST_F(AuthRegistryTest, TokenAuthCachesTokensPerScope) {
   server.PushIndex("team/two", "v2", {oci});
 
   auto s = Service(server, server.options().password);
-  std::vector<ScanTarget> targets = {{Image(server, "team/one"), {*TagFilter::Parse("*")}, {}},
-                                     {Image(server, "team/two"), {*TagFilter::Parse("*")}, {}}};
+  std::vector<ScanTarget> targets = {{Image(server, "team/one"), {*image::TagFilter::Parse("*")}, {}},
+                                     {Image(server, "team/two"), {*image::TagFilter::Parse("*")}, {}}};
   auto first = s->scanner().Scan(targets);
   for (const auto& [name, scan] : first)
     ASSERT_TRUE(scan.tags) << name << ": " << scan.tags.error().message;

@@ -12,10 +12,10 @@
 namespace tagflow::registry {
 namespace {
 
-std::vector<TagFilter> GlobFilters(const std::vector<std::string>& patterns) {
-  std::vector<TagFilter> out;
+std::vector<image::TagFilter> GlobFilters(const std::vector<std::string>& patterns) {
+  std::vector<image::TagFilter> out;
   for (const auto& p : patterns) {
-    auto f = TagFilter::Parse("glob:" + p);
+    auto f = image::TagFilter::Parse("glob:" + p);
     if (f) {
       out.push_back(std::move(*f));
     } else {
@@ -25,9 +25,9 @@ std::vector<TagFilter> GlobFilters(const std::vector<std::string>& patterns) {
   return out;
 }
 
-bool AnyMatches(const std::vector<TagFilter>& globs, std::string_view name) {
+bool AnyMatches(const std::vector<image::TagFilter>& globs, std::string_view name) {
   return std::any_of(globs.begin(), globs.end(),
-                     [&](const TagFilter& g) { return g.Matches(name); });
+                     [&](const image::TagFilter& g) { return g.Matches(name); });
 }
 
 // Errors that say "try the whole repository again later" rather than "this
@@ -56,7 +56,7 @@ class Scanner::Pending {
   std::unordered_map<std::string, size_t> index_;
 };
 
-Scanner::Scanner(Client& client, Cache* cache, Metrics& metrics, Clock& clock, ScanOptions options)
+Scanner::Scanner(Client& client, Cache* cache, RegistryStats& metrics, Clock& clock, ScanOptions options)
     : client_(client),
       cache_(cache),
       metrics_(metrics),
@@ -65,13 +65,13 @@ Scanner::Scanner(Client& client, Cache* cache, Metrics& metrics, Clock& clock, S
       include_(GlobFilters(options_.include_images)),
       exclude_(GlobFilters(options_.exclude_images)) {}
 
-bool Scanner::Excluded(const ImageRef& image) const {
+bool Scanner::Excluded(const image::ImageRef& image) const {
   std::string name = image.CanonicalName();
   if (!include_.empty() && !AnyMatches(include_, name)) return true;
   return AnyMatches(exclude_, name);
 }
 
-Result<ImageRecord> Scanner::Record(const ImageRef& image, const std::string& digest,
+Result<ImageRecord> Scanner::Record(const image::ImageRef& image, const std::string& digest,
                                     std::optional<FetchedManifest> prefetched, Pending& pending) {
   if (const ImageRecord* r = pending.Find(digest)) {
     metrics_.CountCacheHit();
@@ -109,7 +109,7 @@ Result<ImageRecord> Scanner::Record(const ImageRef& image, const std::string& di
   return record;
 }
 
-Result<void> Scanner::Resolve(const ImageRef& image, TagMetadata& tag, Pending& pending) {
+Result<void> Scanner::Resolve(const image::ImageRef& image, TagMetadata& tag, Pending& pending) {
   std::optional<FetchedManifest> prefetched;
   if (tag.digest.empty()) {
     auto fetched = client_.GetManifest(image, tag.tag);
@@ -148,7 +148,7 @@ Result<void> Scanner::Resolve(const ImageRef& image, TagMetadata& tag, Pending& 
 }
 
 Result<std::vector<TagMetadata>> Scanner::ScanRepository(const ScanTarget& target) {
-  const ImageRef& image = target.image;
+  const image::ImageRef& image = target.image;
   std::string name = image.CanonicalName();
   auto listed = client_.ListTags(image);
   if (!listed) return Fail(listed.error());
@@ -163,7 +163,7 @@ Result<std::vector<TagMetadata>> Scanner::ScanRepository(const ScanTarget& targe
   auto needed = [&](const std::string& tag) {
     if (wanted.contains(tag)) return true;
     return std::any_of(target.filters.begin(), target.filters.end(),
-                       [&](const TagFilter& f) { return f.NeedsCreationTime() && f.Matches(tag); });
+                       [&](const image::TagFilter& f) { return f.NeedsCreationTime() && f.Matches(tag); });
   };
 
   Pending pending;

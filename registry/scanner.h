@@ -15,18 +15,18 @@
 
 #include "registry/cache.h"
 #include "registry/client.h"
-#include "registry/clock.h"
-#include "registry/metrics.h"
+#include "base/clock.h"
+#include "registry/stats.h"
 #include "registry/oci.h"
-#include "registry/reference.h"
-#include "registry/tag_filter.h"
+#include "image/reference.h"
+#include "image/tag_filter.h"
 
 namespace tagflow::registry {
 
 struct ScanOptions {
   Platform platform{"linux", "amd64", ""};  // --registry-platform
   int concurrency = 4;                      // repositories scanned at once
-  // Globs on ImageRef::CanonicalName() (`*` matches any run, `/` included).
+  // Globs on image::ImageRef::CanonicalName() (`*` matches any run, `/` included).
   // Empty include = every image.
   std::vector<std::string> include_images;  // --registry-include-image
   std::vector<std::string> exclude_images;  // --registry-exclude-image
@@ -34,8 +34,8 @@ struct ScanOptions {
 
 // A repository to scan and what its containers need from it.
 struct ScanTarget {
-  ImageRef image;                   // its tag and digest are ignored
-  std::vector<TagFilter> filters;   // the policies of the containers using it
+  image::ImageRef image;                   // its tag and digest are ignored
+  std::vector<image::TagFilter> filters;   // the policies of the containers using it
   std::vector<std::string> wanted;  // tags whose metadata is needed anyway (current tags)
 };
 
@@ -45,12 +45,12 @@ struct TagMetadata {
   std::optional<TimePoint> created;  // nullopt: not needed, or not knowable
   std::string problem;               // why a needed creation time is unknown; "" otherwise
 
-  TagInfo Info() const { return TagInfo{tag, created}; }
+  image::TagInfo Info() const { return image::TagInfo{tag, created}; }
   friend bool operator==(const TagMetadata&, const TagMetadata&) = default;
 };
 
 struct RepositoryScan {
-  ImageRef image;         // as given in the first target for the repository
+  image::ImageRef image;         // as given in the first target for the repository
   bool excluded = false;  // filtered out by include/exclude: not scanned
   // Every tag of the repository in byte order, or why the repository could
   // not be listed (the message names the host and repository).
@@ -60,7 +60,7 @@ struct RepositoryScan {
 class Scanner {
  public:
   // `cache` may be null (nothing persists). Borrows everything.
-  Scanner(Client& client, Cache* cache, Metrics& metrics, Clock& clock, ScanOptions options);
+  Scanner(Client& client, Cache* cache, RegistryStats& metrics, Clock& clock, ScanOptions options);
 
   // Scans every distinct repository of `targets` (merged by canonical name)
   // and returns the results keyed by canonical name.
@@ -73,21 +73,21 @@ class Scanner {
   [[nodiscard]] Result<std::vector<TagMetadata>> ScanRepository(const ScanTarget& target);
 
   // True when include/exclude keep `image` from being scanned.
-  bool Excluded(const ImageRef& image) const;
+  bool Excluded(const image::ImageRef& image) const;
 
  private:
   class Pending;
-  Result<ImageRecord> Record(const ImageRef& image, const std::string& digest,
+  Result<ImageRecord> Record(const image::ImageRef& image, const std::string& digest,
                              std::optional<FetchedManifest> prefetched, Pending& pending);
-  Result<void> Resolve(const ImageRef& image, TagMetadata& tag, Pending& pending);
+  Result<void> Resolve(const image::ImageRef& image, TagMetadata& tag, Pending& pending);
 
   Client& client_;
   Cache* cache_;
-  Metrics& metrics_;
+  RegistryStats& metrics_;
   Clock& clock_;
   ScanOptions options_;
-  std::vector<TagFilter> include_;
-  std::vector<TagFilter> exclude_;
+  std::vector<image::TagFilter> include_;
+  std::vector<image::TagFilter> exclude_;
 };
 
 }  // namespace tagflow::registry

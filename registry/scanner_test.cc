@@ -73,8 +73,8 @@ class ScannerRegistryTest : public ::testing::Test {
     server_ = nullptr;
   }
 
-  ImageRef Image(const std::string& path) const {
-    return *ImageRef::Parse(server_->host() + "/" + path + ":v0");
+  image::ImageRef Image(const std::string& path) const {
+    return *image::ImageRef::Parse(server_->host() + "/" + path + ":v0");
   }
   RegistryOptions Options() const {
     RegistryOptions o;
@@ -89,8 +89,8 @@ class ScannerRegistryTest : public ::testing::Test {
     EXPECT_TRUE(s) << s.error().message;
     return std::move(*s);
   }
-  static ScanTarget Target(ImageRef image, const char* filter) {
-    return ScanTarget{std::move(image), {*TagFilter::Parse(filter)}, {}};
+  static ScanTarget Target(image::ImageRef image, const char* filter) {
+    return ScanTarget{std::move(image), {*image::TagFilter::Parse(filter)}, {}};
   }
   // Scans one repository with `filter`; returns tag -> created (RFC 3339, ""
   // when unknown).
@@ -161,10 +161,10 @@ TEST_F(ScannerRegistryTest, CreationTimeFallsBackToLabels) {
   ASSERT_TRUE(result);
   EXPECT_NE(result->front().problem.find("no creation time"), std::string::npos);
   // The tag without a time is no candidate and does not block the others.
-  std::vector<TagInfo> infos;
+  std::vector<image::TagInfo> infos;
   for (const auto& t : *result) infos.push_back(t.Info());
   std::vector<std::string> unknown;
-  auto picked = TagFilter::Parse("glob:*")->Select(infos, &unknown);
+  auto picked = image::TagFilter::Parse("glob:*")->Select(infos, &unknown);
   ASSERT_FALSE(picked.empty());
   EXPECT_EQ(picked.front().tag, "oci-label");
   EXPECT_EQ(unknown, std::vector<std::string>{"none"});
@@ -174,9 +174,9 @@ TEST_F(ScannerRegistryTest, EqualTimesBreakTiesByNaturalOrder) {
   auto s = Service(Options());
   auto result = s->scanner().ScanRepository(Target(Image("team/equal"), "glob:0.0.*"));
   ASSERT_TRUE(result);
-  std::vector<TagInfo> infos;
+  std::vector<image::TagInfo> infos;
   for (const auto& t : *result) infos.push_back(t.Info());
-  auto picked = TagFilter::Parse("glob:0.0.*")->Select(infos);
+  auto picked = image::TagFilter::Parse("glob:0.0.*")->Select(infos);
   ASSERT_EQ(picked.size(), 3u);
   EXPECT_EQ(picked[0].tag, "0.0.3");
   EXPECT_EQ(picked[2].tag, "0.0.1");
@@ -234,10 +234,10 @@ TEST_F(ScannerRegistryTest, SemverAlphabeticalNumericalFetchNoMetadata) {
   auto m = s->metrics().Read();
   EXPECT_EQ(m.Count(RequestKind::kManifest), 0u);
   EXPECT_EQ(m.Count(RequestKind::kBlob), 0u);
-  std::vector<TagInfo> infos;
+  std::vector<image::TagInfo> infos;
   for (const auto& t : *results.at(Image("team/semver").CanonicalName()).tags)
     infos.push_back(t.Info());
-  EXPECT_EQ(TagFilter::Parse("semver:^1")->Select(infos).front().tag, "1.10.0");
+  EXPECT_EQ(image::TagFilter::Parse("semver:^1")->Select(infos).front().tag, "1.10.0");
 }
 
 TEST_F(ScannerRegistryTest, WantedTagsGetMetadataWhateverTheFilter) {
@@ -260,8 +260,8 @@ TEST_F(ScannerRegistryTest, UnknownRepositoryAndDeadHostFailAloneAndExcludedAreS
   std::string dead = "127.0.0.1:" + std::to_string(testing::FreePort());
   o.insecure_hosts.push_back(dead);
   auto s = Service(o);
-  auto dead_a = *ImageRef::Parse(dead + "/a");
-  auto dead_b = *ImageRef::Parse(dead + "/b");
+  auto dead_a = *image::ImageRef::Parse(dead + "/a");
+  auto dead_b = *image::ImageRef::Parse(dead + "/b");
   auto results = s->scanner().Scan(
       {Target(Image("team/docker"), "glob:*"), Target(Image("no/such-repo"), "glob:*"),
        Target(Image("team/oci"), "glob:*"), Target(dead_a, "glob:*"), Target(dead_b, "glob:*")});
@@ -290,22 +290,22 @@ TEST_F(ScannerRegistryTest, IncludeGlobsLimitScanning) {
   auto s = Service(o);
   EXPECT_FALSE(s->scanner().Excluded(Image("team/docker")));
   EXPECT_TRUE(s->scanner().Excluded(Image("team/oci")));
-  EXPECT_TRUE(s->scanner().Excluded(*ImageRef::Parse("nginx")));
+  EXPECT_TRUE(s->scanner().Excluded(*image::ImageRef::Parse("nginx")));
   o.include_images = {};
   o.exclude_images = {"docker.io/library/*"};
   auto t = Service(o);
-  EXPECT_TRUE(t->scanner().Excluded(*ImageRef::Parse("nginx:1.25")));
-  EXPECT_FALSE(t->scanner().Excluded(*ImageRef::Parse("ghcr.io/x/nginx")));
+  EXPECT_TRUE(t->scanner().Excluded(*image::ImageRef::Parse("nginx:1.25")));
+  EXPECT_FALSE(t->scanner().Excluded(*image::ImageRef::Parse("ghcr.io/x/nginx")));
 }
 
 TEST_F(ScannerRegistryTest, ListImagesForTheCli) {
   auto s = Service(Options());
-  auto current = *ImageRef::Parse(server_->host() + "/team/docker:v2");
-  auto semver = *ImageRef::Parse(server_->host() + "/team/semver:1.2.0");
-  auto missing = *ImageRef::Parse(server_->host() + "/no/such:1");
-  auto listings = ListImages(s->scanner(), {{current, *TagFilter::Parse("glob:v*")},
-                                            {semver, *TagFilter::Parse("semver:~1.2")},
-                                            {missing, *TagFilter::Parse("*")}});
+  auto current = *image::ImageRef::Parse(server_->host() + "/team/docker:v2");
+  auto semver = *image::ImageRef::Parse(server_->host() + "/team/semver:1.2.0");
+  auto missing = *image::ImageRef::Parse(server_->host() + "/no/such:1");
+  auto listings = ListImages(s->scanner(), {{current, *image::TagFilter::Parse("glob:v*")},
+                                            {semver, *image::TagFilter::Parse("semver:~1.2")},
+                                            {missing, *image::TagFilter::Parse("*")}});
   ASSERT_EQ(listings.size(), 3u);
 
   const ImageListing& docker = listings[0];

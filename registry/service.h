@@ -10,11 +10,11 @@
 #include "registry/auth.h"
 #include "registry/cache.h"
 #include "registry/client.h"
-#include "registry/clock.h"
+#include "base/clock.h"
 #include "registry/docker_config.h"
-#include "registry/error.h"
-#include "registry/http.h"
-#include "registry/metrics.h"
+#include "base/error.h"
+#include "base/http.h"
+#include "registry/stats.h"
 #include "registry/options.h"
 #include "registry/rate_limit.h"
 #include "registry/scanner.h"
@@ -34,14 +34,14 @@ class RegistryService {
 
   Scanner& scanner() { return *scanner_; }
   Client& client() { return *client_; }
-  Metrics& metrics() { return metrics_; }
+  RegistryStats& metrics() { return metrics_; }
   Cache* cache() { return cache_.get(); }  // never null: in memory when no --cache-dir
   HostRateLimiter& limiter() { return *limiter_; }
 
  private:
   RegistryService() = default;
 
-  Metrics metrics_;
+  RegistryStats metrics_;
   DockerConfig credentials_;
   std::unique_ptr<HttpClient> transport_;
   std::unique_ptr<HostRateLimiter> limiter_;

@@ -43,7 +43,7 @@
 #include <thread>
 #include <vector>
 
-#include "registry/timestamp.h"
+#include "base/time.h"
 #include "test/support/git_server.h"
 #include "test/support/registry_server.h"
 
@@ -69,8 +69,8 @@ std::string MainTag(int image, int build) {
   return fmt::format("main-{:07x}", (image * 7919 + build * 104729) & 0xfffffff);
 }
 std::string Created(int image, int step) {
-  return registry::FormatRfc3339(
-      registry::TimePoint(std::chrono::seconds(1'700'000'000 + step * 3600 + image)));
+  return FormatRfc3339(
+      TimePoint(std::chrono::seconds(1'700'000'000 + step * 3600 + image)));
 }
 
 // One finished `tagflow` process.

@@ -13,12 +13,12 @@
 #include <string>
 #include <vector>
 
-#include "registry/tag_filter.h"
+#include "image/tag_filter.h"
 
 namespace {
 
-using tagflow::registry::TagFilter;
-using tagflow::registry::TagInfo;
+using tagflow::image::TagFilter;
+using tagflow::image::TagInfo;
 
 constexpr int kTags = 10'000;
 constexpr double kTargetMs = 10.0;

@@ -276,7 +276,7 @@ int main(int argc, char** argv) {
   std::string edits_json = "[";
   for (const Target& t : targets) {
     edits.push_back(
-        ImageEdit{t.id, t.container, tagflow::registry::ImageRef::Parse(t.image).value()});
+        ImageEdit{t.id, t.container, tagflow::image::ImageRef::Parse(t.image).value()});
     edits_json += fmt::format(
         "{}{{\"file\": \"{}\", \"name\": \"{}\", \"container\": \"{}\", \"image\": \"{}\"}}",
         edits_json.size() > 1 ? ", " : "", t.file, t.name, t.container, t.image);

@@ -21,7 +21,7 @@
 #include <vector>
 
 #include "registry/service.h"
-#include "registry/timestamp.h"
+#include "base/time.h"
 #include "test/support/registry_server.h"
 
 namespace {

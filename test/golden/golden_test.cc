@@ -68,9 +68,9 @@ std::vector<SpecEdit> ReadSpec() {
     std::getline(words >> std::ws, arg);
     std::size_t eq = arg.find('=');
     if (op == "image") {
-      Result<registry::ImageRef> ref = registry::ImageRef::Parse(arg.substr(eq + 1));
+      Result<image::ImageRef> ref = image::ImageRef::Parse(arg.substr(eq + 1));
       EXPECT_TRUE(ref) << line;
-      out.push_back({file, ImageEdit{id, arg.substr(0, eq), ref.value_or(registry::ImageRef())}});
+      out.push_back({file, ImageEdit{id, arg.substr(0, eq), ref.value_or(image::ImageRef())}});
     } else if (op == "set") {
       out.push_back({file, PolicyEdit{id, arg.substr(0, eq), arg.substr(eq + 1)}});
     } else if (op == "unset") {

@@ -11,14 +11,12 @@
 #include <stdexcept>
 #include <thread>
 
-#include "registry/encoding.h"
+#include "base/encoding.h"
 
 namespace tagflow::testing {
 namespace {
 
 using nlohmann::ordered_json;
-using registry::Base64Encode;
-using registry::Sha256Digest;
 
 constexpr char kService[] = "tagflow-test-registry";
 constexpr char kIssuerName[] = "tagflow-test-issuer";

@@ -1,0 +1,29 @@
+// Process-wide logging setup (spdlog) and redaction of secrets.
+//
+// One event per line. Text: `2026-11-22T21:07:59.123Z info  msg key=value`.
+// JSON (`--log-format json`): {"ts":"...","level":"info","msg":"..."} with the
+// message escaped. Every line passes through RedactSecrets first, so a URL with
+// userinfo, a bearer token or a Slack hook path never reaches the output even
+// when a caller forgets.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "base/error.h"
+
+namespace tagflow {
+
+enum class LogFormat { kText, kJson };
+
+// Parses "text"/"json" and "trace|debug|info|warn|error|off" and installs the
+// default logger on stderr. Errors name the flag and the value.
+[[nodiscard]] Result<void> SetupLogging(std::string_view format, std::string_view level);
+
+// Replaces credentials in free text: URL userinfo (`https://user:pw@host` ->
+// `https://***@host`), `Bearer <token>` / `Basic <b64>` -> `Bearer ***`,
+// `password=...`/`token=...` values, and the secret path of Slack incoming
+// webhooks (`hooks.slack.com/services/***`).
+std::string RedactSecrets(std::string_view text);
+
+}  // namespace tagflow

@@ -1,0 +1,257 @@
+#include "cli/daemon_command.h"
+
+#include <fmt/format.h>
+#include <signal.h>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include "base/http.h"
+#include "base/logging.h"
+#include "base/time.h"
+#include "base/url.h"
+#include "cli/flags.h"
+#include "cli/options.h"
+#include "daemon/daemon.h"
+#include "daemon/image_source.h"
+#include "git/libgit2_repo.h"
+#include "manifest/real_filesystem.h"
+#include "notify/http_sender.h"
+#include "notify/notifier.h"
+#include "registry/service.h"
+
+namespace tagflow::cli {
+namespace {
+
+using std::chrono::milliseconds;
+
+struct DaemonFlags {
+  git::GitOptions git;
+  std::vector<std::string> paths;
+  std::string sync_tag = "flux-sync";
+  bool ci_skip = false;
+  std::string ci_skip_message = "[ci skip]";
+  milliseconds git_poll_interval{std::chrono::minutes(5)};
+  milliseconds automation_interval{std::chrono::minutes(5)};
+  bool readonly = false;
+  registry::RegistryOptions registry;
+  notify::NotifierOptions notify;
+  milliseconds notify_repeat{std::chrono::hours(1)};
+  std::string listen = ":3030";
+  std::string webhook_secret;
+  bool once = false;
+  bool dry_run = false;
+  LogFlags log;
+};
+
+int Usage(CliContext& ctx, const std::string& message) {
+  ctx.err << "error: " << message << "\n";
+  return kExitUsage;
+}
+
+// Turns SIGTERM/SIGINT into a stop request on a dedicated thread. Signals
+// are blocked in every thread started after construction.
+class SignalWatcher {
+ public:
+  explicit SignalWatcher(std::function<void(int)> on_signal) {
+    sigemptyset(&set_);
+    sigaddset(&set_, SIGTERM);
+    sigaddset(&set_, SIGINT);
+    sigaddset(&set_, SIGUSR2);  // private: wakes the thread on shutdown
+    pthread_sigmask(SIG_BLOCK, &set_, nullptr);
+    thread_ = std::thread([this, on_signal] {
+      for (;;) {
+        int sig = 0;
+        if (sigwait(&set_, &sig) != 0) continue;
+        if (sig == SIGUSR2 && done_) return;
+        if (sig == SIGUSR2) continue;
+        on_signal(sig);
+      }
+    });
+  }
+  ~SignalWatcher() {
+    done_ = true;
+    pthread_kill(thread_.native_handle(), SIGUSR2);
+    thread_.join();
+  }
+
+ private:
+  sigset_t set_;
+  std::atomic<bool> done_{false};
+  std::thread thread_;
+};
+
+// Usage errors (exit 2) before anything starts; also fills derived options.
+std::optional<std::string> CheckFlags(DaemonFlags& f) {
+  if (Result<void> r = SetupLogging(f.log.format, f.log.level); !r) return r.error().message;
+  if (f.git.url.empty()) return "--git-url is required";
+  if (Result<void> r = registry::Validate(f.registry); !r) return r.error().message;
+  if (f.automation_interval.count() <= 0) return "--automation-interval must be positive";
+  f.notify.repeat_interval = std::chrono::duration_cast<std::chrono::seconds>(f.notify_repeat);
+  return std::nullopt;
+}
+
+daemon::DaemonConfig ConfigOf(const DaemonFlags& f) {
+  daemon::DaemonConfig c;
+  c.cycle.paths = f.paths;
+  c.cycle.branch = f.git.branch;
+  c.cycle.repo_url = RedactUrl(f.git.url);
+  c.cycle.sync_tag = f.sync_tag;
+  c.cycle.ci_skip = f.ci_skip;
+  c.cycle.ci_skip_message = f.ci_skip_message;
+  c.cycle.dry_run = f.dry_run;
+  c.cycle.readonly = f.readonly;
+  c.automation_interval = f.automation_interval;
+  c.git_poll_interval = f.git_poll_interval;
+  c.listen = f.listen;
+  c.webhook_secret = f.webhook_secret;
+  return c;
+}
+
+// The real edges of the daemon, owned here and lent to daemon::Daemon.
+struct RealEdges {
+  SystemClock clock;
+  manifest::RealFilesystem fs;
+  std::unique_ptr<registry::RegistryService> registry;
+  std::unique_ptr<daemon::ScannerImageSource> images;
+  std::unique_ptr<git::GitRepo> repo;
+  std::unique_ptr<HttpClient> http;  // the notifier's
+  std::unique_ptr<notify::HttpSender> sender;
+  std::unique_ptr<notify::Notifier> notifier;
+
+  // Opens everything; errors are configuration errors (exit 2).
+  Result<void> Open(const DaemonFlags& f) {
+    auto service = registry::RegistryService::Create(f.registry, clock);
+    if (!service) return Fail(service.error());
+    registry = std::move(*service);
+    images = std::make_unique<daemon::ScannerImageSource>(registry->scanner());
+    auto opened = git::OpenGitRepo(f.git);
+    if (!opened) return Fail(opened.error());
+    repo = std::move(*opened);
+    http = std::make_unique<CurlHttpClient>(CurlHttpClient::Options{});
+    sender = std::make_unique<notify::HttpSender>(*http);
+    auto created = notify::Notifier::Create(f.notify, *sender, clock);
+    if (!created) return Fail(created.error());
+    notifier = std::move(*created);
+    return {};
+  }
+
+  daemon::DaemonEdges Edges() {
+    return {*repo, fs, *images, clock, notifier.get(), &registry->metrics()};
+  }
+};
+
+// The daemon the signal watcher stops; set while one exists.
+class StopTarget {
+ public:
+  void Set(daemon::Daemon* d) {
+    std::lock_guard lock(mu_);
+    daemon_ = d;
+    if (d != nullptr && requested_) d->Stop();
+  }
+  // Returns false when a stop was already requested (a second signal).
+  bool Request() {
+    std::lock_guard lock(mu_);
+    bool first = !requested_;
+    requested_ = true;
+    if (daemon_ != nullptr) daemon_->Stop();
+    return first;
+  }
+
+ private:
+  std::mutex mu_;
+  daemon::Daemon* daemon_ = nullptr;  // guarded by mu_
+  bool requested_ = false;            // guarded by mu_
+};
+
+int RunOnce(daemon::Daemon& d, const DaemonFlags& f, RealEdges& edges, CliContext& ctx) {
+  daemon::CycleReport report = d.RunCycle({"--once"});
+  for (const daemon::PlannedChange& c : f.dry_run ? report.planned : report.applied) {
+    ctx.out << fmt::format("{} {}: {} -> {}\n", c.workload, c.container, c.from.String(),
+                           c.to.String());
+  }
+  if (!report.commit.empty()) ctx.out << "commit " << report.commit << "\n";
+  edges.notifier->Stop(edges.clock.Now() + std::chrono::seconds(10));
+  return report.ok() && !report.stopped ? kExitOk : kExitFailed;
+}
+
+int RunDaemon(DaemonFlags& f, CliContext& ctx) {
+  if (std::optional<std::string> bad = CheckFlags(f)) return Usage(ctx, *bad);
+  StopTarget stop;
+  SignalWatcher signals([&stop](int sig) {
+    if (!stop.Request()) {
+      spdlog::warn("signal={} again: exiting now", sig);
+      std::_Exit(kExitFailed);
+    }
+    spdlog::info("signal={} stopping after the step in flight", sig);
+  });
+
+  RealEdges edges;
+  if (Result<void> opened = edges.Open(f); !opened) return Usage(ctx, opened.error().message);
+  daemon::Daemon d(edges.Edges(), ConfigOf(f));
+  edges.registry->limiter().set_cancel(&d.stopping());  // SIGTERM ends a scan within a request
+  stop.Set(&d);
+  int code = kExitOk;
+  if (f.once) {
+    code = RunOnce(d, f, edges, ctx);
+  } else if (Result<int> port = d.Serve(); !port) {
+    ctx.err << "error: " << port.error().message << "\n";
+    code = port.error().kind == ErrorKind::kInvalidInput ? kExitUsage : kExitFailed;
+  } else {
+    spdlog::info("daemon started listen={} port={} git_url={} branch={} interval={}", f.listen,
+                 *port, RedactUrl(f.git.url), f.git.branch, FormatDuration(f.automation_interval));
+    d.Run();
+    size_t dropped = edges.notifier->Stop(edges.clock.Now() + std::chrono::seconds(5));
+    spdlog::info("daemon stopped notifications_dropped={}", dropped);
+  }
+  stop.Set(nullptr);
+  return code;
+}
+
+}  // namespace
+
+void AddDaemonCommand(CLI::App& app, CliContext& ctx) {
+  auto f = std::make_shared<DaemonFlags>();
+  CLI::App* cmd = app.add_subcommand("daemon", "Run the automation loop (or one cycle with --once)");
+  AddGitFlags(*cmd, f->git);
+  cmd->add_option("--git-path", f->paths, "Subdirectory of the repo to scan (repeatable)")
+      ->delimiter(',');
+  cmd->add_option("--git-sync-tag", f->sync_tag, "Tag moved to the last synced commit (\"\": off)")
+      ->capture_default_str();
+  cmd->add_flag("--git-ci-skip", f->ci_skip, "Append --git-ci-skip-message to commit messages");
+  cmd->add_option("--git-ci-skip-message", f->ci_skip_message, "Text appended by --git-ci-skip")
+      ->capture_default_str();
+  AddDurationOption(*cmd, "--git-poll-interval", &f->git_poll_interval,
+                    "How often to fetch the repo for policy changes (0: never)");
+  cmd->add_flag("--git-readonly", f->readonly, "Report what would change; never push");
+  AddDurationOption(*cmd, "--automation-interval", &f->automation_interval,
+                    "How often to run an automation cycle");
+  AddRegistryFlags(*cmd, f->registry);
+  cmd->add_option("--slack-url", f->notify.slack_url, "Slack incoming-webhook URL (a secret)");
+  cmd->add_option("--slack-channel", f->notify.slack_channel, "Slack channel override");
+  cmd->add_option("--slack-username", f->notify.slack_username, "Slack user name override");
+  cmd->add_option("--slack-icon-url", f->notify.slack_icon_url, "Slack icon URL");
+  cmd->add_option("--slack-template-success", f->notify.slack_template_success,
+                  "Message template for pushed updates");
+  cmd->add_option("--slack-template-failure", f->notify.slack_template_failure,
+                  "Message template for failed cycles");
+  cmd->add_option("--notify-webhook", f->notify.webhook_url, "Generic webhook URL (JSON events)");
+  cmd->add_option("--notify-webhook-secret", f->notify.webhook_secret,
+                  "HMAC-SHA256 key signing --notify-webhook bodies");
+  AddDurationOption(*cmd, "--notify-repeat-interval", &f->notify_repeat,
+                    "Minimum time between two notifications of the same failure");
+  cmd->add_option("--listen", f->listen, "Address of the HTTP endpoints")->capture_default_str();
+  cmd->add_option("--webhook-secret", f->webhook_secret,
+                  "Secret the mutating and hook endpoints require (bearer or HMAC)");
+  cmd->add_flag("--once", f->once, "Run one cycle and exit (0 ok, 1 errors, 2 bad usage)");
+  cmd->add_flag("--dry-run", f->dry_run, "Print the plan; change nothing");
+  AddLogFlags(*cmd, f->log);
+  cmd->add_option("--config", "YAML file with flag values (keys are flag names)");
+  cmd->callback([f, &ctx] { ctx.exit_code = RunDaemon(*f, ctx); });
+}
+
+}  // namespace tagflow::cli

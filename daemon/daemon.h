@@ -1,0 +1,112 @@
+// The daemon runtime (DESIGN.md §1, §7): the automation cycle on the loop's
+// thread, the HTTP endpoints on the server's threads, and the state they
+// share. Every edge is borrowed through `DaemonEdges`, so a unit test runs
+// the whole daemon against a fake git remote, a fake image source and a
+// FakeClock; `tagflow daemon` (cli/) builds the real edges from flags.
+//
+// Threads: Run() is the loop's thread (cycles and git polls, one at a time);
+// the server's workers read the last scan and the metrics, and queue cycle
+// requests; Stop() may come from any thread (the signal watcher).
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/error.h"
+#include "base/metrics.h"
+#include "daemon/cycle.h"
+#include "daemon/http_server.h"
+#include "daemon/image_source.h"
+#include "daemon/loop.h"
+#include "git/repo.h"
+#include "manifest/filesystem.h"
+#include "manifest/workload.h"
+
+namespace tagflow::registry {
+class RegistryStats;
+}
+namespace tagflow::notify {
+class Notifier;
+}
+
+namespace tagflow::daemon {
+
+struct DaemonConfig {
+  CycleOptions cycle;
+  std::chrono::milliseconds automation_interval{std::chrono::minutes(5)};
+  std::chrono::milliseconds git_poll_interval{std::chrono::minutes(5)};  // 0: never
+  std::string listen = ":3030";
+  std::string webhook_secret;  // "" = hooks and /api/v1/sync are open
+};
+
+struct DaemonEdges {
+  git::GitRepo& git;
+  manifest::Filesystem& fs;
+  ImageSource& images;
+  Clock& clock;
+  notify::Notifier* notifier = nullptr;                    // optional
+  const registry::RegistryStats* registry_stats = nullptr;  // optional, for /metrics
+};
+
+class Daemon {
+ public:
+  Daemon(DaemonEdges edges, DaemonConfig config);
+  ~Daemon();
+  Daemon(const Daemon&) = delete;
+  Daemon& operator=(const Daemon&) = delete;
+
+  // Runs one cycle on the calling thread (--once) and records its outcome
+  // for the endpoints. Not concurrently with Run().
+  CycleReport RunCycle(const std::vector<std::string>& reasons);
+
+  // Binds `listen` and serves the endpoints on background threads. Returns
+  // the bound port. kInvalidInput for a malformed address; kTransient when
+  // the address cannot be bound (in use, not permitted): a runtime failure.
+  [[nodiscard]] Result<int> Serve();
+
+  // Runs the loop on the calling thread until Stop(), then stops serving.
+  void Run();
+
+  // Makes Run() return after the step in flight, and tells the cycle and the
+  // registry scans in flight to stop early (nothing half-pushed). Thread-safe;
+  // may come before Run().
+  void Stop();
+
+  // The flag Stop() sets, for edges that can cancel their own work (the
+  // registry rate limiter).
+  const std::atomic<bool>& stopping() const { return stopping_; }
+
+  // Queues a cycle as a hook would. Thread-safe, never blocks.
+  void RequestCycle(std::string reason);
+
+  // True after the first successful git sync (GET /readyz).
+  bool ready() const { return ready_.load(); }
+  // The daemon's Prometheus registry (cycle metrics).
+  Metrics& metrics() { return metrics_; }
+  // GET /metrics: the registry above plus registry and notifier counters.
+  std::string RenderMetrics();
+
+ private:
+  bool PollGit();
+  HttpHandlers Handlers();
+
+  DaemonEdges edges_;
+  DaemonConfig config_;
+  std::atomic<bool> stopping_{false};
+  std::atomic<bool> ready_{false};
+  Metrics metrics_;
+  Cycle cycle_;
+  Loop loop_;
+  std::unique_ptr<HttpServer> server_;
+
+  mutable std::mutex state_mu_;
+  std::vector<manifest::Workload> workloads_;  // guarded by state_mu_: the last scan
+  std::string last_head_;                      // guarded by state_mu_
+};
+
+}  // namespace tagflow::daemon
