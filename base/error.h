@@ -42,8 +42,6 @@ using Result = std::expected<T, Error>;
 inline std::unexpected<Error> Fail(ErrorKind kind, std::string message) {
   return std::unexpected<Error>(Error{kind, std::move(message)});
 }
-inline std::unexpected<Error> Fail(Error error) {
-  return std::unexpected<Error>(std::move(error));
-}
+inline std::unexpected<Error> Fail(Error error) { return std::unexpected<Error>(std::move(error)); }
 
 }  // namespace tagflow

@@ -1,5 +1,4 @@
 #include "base/http.h"
-#include "base/strings.h"
 
 #include <curl/curl.h>
 #include <fmt/format.h>
@@ -8,10 +7,10 @@
 #include <cctype>
 #include <mutex>
 
+#include "base/strings.h"
+
 namespace tagflow {
 namespace {
-
-
 
 struct Transfer {
   HttpResponse* response;
@@ -231,8 +230,9 @@ Result<HttpResponse> CurlHttpClient::SendOnce(const HttpRequest& request,
   }
   if (code != CURLE_OK) {
     std::string why = error_buffer[0] != 0 ? error_buffer : curl_easy_strerror(code);
-    return Fail(KindOf(code), ScrubUrl(fmt::format("request to {} failed: {}", parts->authority, why),
-                                       request.url));
+    return Fail(
+        KindOf(code),
+        ScrubUrl(fmt::format("request to {} failed: {}", parts->authority, why), request.url));
   }
   response.status = static_cast<int>(status);
   return response;

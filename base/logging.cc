@@ -1,7 +1,6 @@
 #include "base/logging.h"
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 #include <re2/re2.h>
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_sinks.h>
@@ -9,13 +8,13 @@
 
 #include <chrono>
 #include <memory>
+#include <nlohmann/json.hpp>
 
 #include "base/time.h"
 #include "base/url.h"
 
 namespace tagflow {
 namespace {
-
 
 // Formats one record as text or JSON, redacting secrets from the message.
 class RedactingFormatter final : public spdlog::formatter {
@@ -28,10 +27,12 @@ class RedactingFormatter final : public spdlog::formatter {
     std::string_view level(level_view.data(), level_view.size());
     std::string line;
     if (format_ == LogFormat::kJson) {
-      nlohmann::json j = {{"ts", FormatRfc3339(msg.time, TimePrecision::kMillis)}, {"level", level}, {"msg", text}};
+      nlohmann::json j = {
+          {"ts", FormatRfc3339(msg.time, TimePrecision::kMillis)}, {"level", level}, {"msg", text}};
       line = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
     } else {
-      line = fmt::format("{} {:<5} {}\n", FormatRfc3339(msg.time, TimePrecision::kMillis), level, text);
+      line = fmt::format("{} {:<5} {}\n", FormatRfc3339(msg.time, TimePrecision::kMillis), level,
+                         text);
     }
     dest.append(line.data(), line.data() + line.size());
   }
@@ -58,8 +59,9 @@ Result<void> SetupLogging(std::string_view format, std::string_view level) {
   }
   spdlog::level::level_enum lvl = spdlog::level::from_str(std::string(level));
   if (lvl == spdlog::level::off && level != "off") {
-    return Fail(ErrorKind::kInvalidInput,
-                fmt::format("--log-level \"{}\": expected trace, debug, info, warn, error or off", level));
+    return Fail(
+        ErrorKind::kInvalidInput,
+        fmt::format("--log-level \"{}\": expected trace, debug, info, warn, error or off", level));
   }
   auto sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
   auto logger = std::make_shared<spdlog::logger>("tagflow", sink);

@@ -27,7 +27,8 @@ TEST(RedactSecretsTest, RemovesSlackHookPath) {
 }
 
 TEST(RedactSecretsTest, LeavesOrdinaryTextAlone) {
-  std::string s = "cycle done changes=3 image=localhost:5000/app:v1.2.3 workload=default:deployment/app";
+  std::string s =
+      "cycle done changes=3 image=localhost:5000/app:v1.2.3 workload=default:deployment/app";
   EXPECT_EQ(RedactSecrets(s), s);
 }
 

@@ -15,8 +15,12 @@ TEST(MetricsTest, RendersCountersWithLabelsAndHelp) {
   m.Add("tagflow_registry_requests_total", {{"host", "localhost:5000"}, {"status", "200"}}, 2);
   std::string text = m.Render();
   EXPECT_THAT(text, HasSubstr("# TYPE tagflow_registry_requests_total counter\n"));
-  EXPECT_THAT(text, HasSubstr("tagflow_registry_requests_total{host=\"localhost:5000\",status=\"200\"} 3\n"));
-  EXPECT_EQ(m.Value("tagflow_registry_requests_total", {{"host", "localhost:5000"}, {"status", "200"}}), 3);
+  EXPECT_THAT(
+      text,
+      HasSubstr("tagflow_registry_requests_total{host=\"localhost:5000\",status=\"200\"} 3\n"));
+  EXPECT_EQ(
+      m.Value("tagflow_registry_requests_total", {{"host", "localhost:5000"}, {"status", "200"}}),
+      3);
 }
 
 TEST(MetricsTest, SummariesHaveSumAndCount) {

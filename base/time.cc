@@ -134,11 +134,13 @@ std::string FormatRfc3339(TimePoint t, TimePrecision precision) {
   return out + "Z";
 }
 
-
 Result<std::chrono::milliseconds> ParseDuration(std::string_view text) {
   auto bad = [&] {
-    return Fail(ErrorKind::kInvalidInput,
-                fmt::format("invalid duration \"{}\": use a number with a unit, e.g. 500ms, 30s, 5m, 1h, 1h30m", text));
+    return Fail(
+        ErrorKind::kInvalidInput,
+        fmt::format(
+            "invalid duration \"{}\": use a number with a unit, e.g. 500ms, 30s, 5m, 1h, 1h30m",
+            text));
   };
   if (text.empty()) return bad();
   std::chrono::milliseconds total{0};
@@ -188,7 +190,8 @@ std::string FormatDuration(std::chrono::milliseconds d) {
   return out;
 }
 
-std::optional<std::chrono::system_clock::duration> ParseRetryAfter(std::string_view value, TimePoint now) {
+std::optional<std::chrono::system_clock::duration> ParseRetryAfter(std::string_view value,
+                                                                   TimePoint now) {
   while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
   while (!value.empty() && value.back() == ' ') value.remove_suffix(1);
   if (value.empty()) return std::nullopt;
@@ -201,7 +204,8 @@ std::optional<std::chrono::system_clock::duration> ParseRetryAfter(std::string_v
   const char* end = strptime(text.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
   if (end == nullptr || *end != '\0') return std::nullopt;
   auto at = std::chrono::system_clock::from_time_t(timegm(&tm));
-  return std::max<std::chrono::system_clock::duration>(std::chrono::system_clock::duration::zero(), at - now);
+  return std::max<std::chrono::system_clock::duration>(std::chrono::system_clock::duration::zero(),
+                                                       at - now);
 }
 
 }  // namespace tagflow

@@ -35,7 +35,6 @@ enum class TimePrecision {
 // ".5", ".123456789" follow the seconds when non-zero.
 std::string FormatRfc3339(TimePoint t, TimePrecision precision = TimePrecision::kTrimmed);
 
-
 // Parses "500ms", "30s", "5m", "1h", "1h30m", "0" into a duration; a bare
 // number is seconds. Errors name the text and the accepted units.
 [[nodiscard]] Result<std::chrono::milliseconds> ParseDuration(std::string_view text);
@@ -45,6 +44,7 @@ std::string FormatDuration(std::chrono::milliseconds d);
 
 // The wait a Retry-After header asks for (delta seconds or an HTTP date),
 // relative to `now`; nullopt when absent or unreadable.
-std::optional<std::chrono::system_clock::duration> ParseRetryAfter(std::string_view value, TimePoint now);
+std::optional<std::chrono::system_clock::duration> ParseRetryAfter(std::string_view value,
+                                                                   TimePoint now);
 
 }  // namespace tagflow

@@ -45,8 +45,7 @@ enum class UrlRedaction {
 
 // The URL with its secrets hidden (see UrlRedaction): the one redaction of
 // URLs. RedactSecrets (logging.h) applies it to every URL in a log line.
-std::string RedactUrl(std::string_view url,
-                      UrlRedaction mode = UrlRedaction::kCredentials);
+std::string RedactUrl(std::string_view url, UrlRedaction mode = UrlRedaction::kCredentials);
 
 // Replaces in `text` every occurrence of `url` by its kCredentialsAndPath
 // redaction, of its path (with query) by "/***", and of its userinfo by

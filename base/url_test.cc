@@ -6,13 +6,18 @@ namespace tagflow {
 namespace {
 
 TEST(RedactUrlTest, WebhookModeHidesPathQueryAndUserinfo) {
-  EXPECT_EQ(RedactUrl("https://hooks.slack.com/services/T000/B000/XXXX", UrlRedaction::kCredentialsAndPath),
+  EXPECT_EQ(RedactUrl("https://hooks.slack.com/services/T000/B000/XXXX",
+                      UrlRedaction::kCredentialsAndPath),
             "https://hooks.slack.com/***");
-  EXPECT_EQ(RedactUrl("https://user:pw@hook.example:8443/p?token=abc", UrlRedaction::kCredentialsAndPath),
-            "https://hook.example:8443/***");
-  EXPECT_EQ(RedactUrl("http://127.0.0.1:3030?x=1", UrlRedaction::kCredentialsAndPath), "http://127.0.0.1:3030/***");
-  EXPECT_EQ(RedactUrl("http://example.com/", UrlRedaction::kCredentialsAndPath), "http://example.com");
-  EXPECT_EQ(RedactUrl("http://example.com", UrlRedaction::kCredentialsAndPath), "http://example.com");
+  EXPECT_EQ(
+      RedactUrl("https://user:pw@hook.example:8443/p?token=abc", UrlRedaction::kCredentialsAndPath),
+      "https://hook.example:8443/***");
+  EXPECT_EQ(RedactUrl("http://127.0.0.1:3030?x=1", UrlRedaction::kCredentialsAndPath),
+            "http://127.0.0.1:3030/***");
+  EXPECT_EQ(RedactUrl("http://example.com/", UrlRedaction::kCredentialsAndPath),
+            "http://example.com");
+  EXPECT_EQ(RedactUrl("http://example.com", UrlRedaction::kCredentialsAndPath),
+            "http://example.com");
 }
 
 TEST(RedactUrlTest, WebhookModeTurnsGarbageIntoStars) {

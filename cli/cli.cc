@@ -25,9 +25,7 @@ bool ApplyConfig(CLI::App& app, const std::vector<std::string>& args, CliContext
     }
   }
   if (command == nullptr) return true;  // the parser reports the missing subcommand
-  Result<void> applied = ApplyConfigFile(
-      *command, path, [](const std::string& name) { return std::getenv(name.c_str()) != nullptr; },
-      [](const std::string& name, const std::string& value) { setenv(name.c_str(), value.c_str(), 0); });
+  Result<void> applied = ApplyConfigFile(*command, path);
   if (!applied) {
     ctx.err << "error: " << applied.error().message << "\n";
     return false;

@@ -216,7 +216,8 @@ int RunDaemon(DaemonFlags& f, CliContext& ctx) {
 
 void AddDaemonCommand(CLI::App& app, CliContext& ctx) {
   auto f = std::make_shared<DaemonFlags>();
-  CLI::App* cmd = app.add_subcommand("daemon", "Run the automation loop (or one cycle with --once)");
+  CLI::App* cmd =
+      app.add_subcommand("daemon", "Run the automation loop (or one cycle with --once)");
   AddGitFlags(*cmd, f->git);
   cmd->add_option("--git-path", f->paths, "Subdirectory of the repo to scan (repeatable)")
       ->delimiter(',');

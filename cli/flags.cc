@@ -41,8 +41,6 @@ std::string EnvName(std::string_view long_flag) {
 
 void BindEnvironment(CLI::App& app) { BindRecursively(app); }
 
-
-
 CLI::Option* AddDurationOption(CLI::App& app, const std::string& name,
                                std::chrono::milliseconds* target, const std::string& help) {
   CLI::Option* opt = app.add_option_function<std::string>(
@@ -57,27 +55,28 @@ CLI::Option* AddDurationOption(CLI::App& app, const std::string& name,
   return opt;
 }
 
-Result<void> ApplyConfigFile(
-    const CLI::App& command, const std::string& path,
-    const std::function<bool(const std::string& name)>& env_is_set,
-    const std::function<void(const std::string& name, const std::string& value)>& set_env) {
+Result<void> ApplyConfigFile(CLI::App& command, const std::string& path) {
   YAML::Node root;
   try {
     root = YAML::LoadFile(path);
   } catch (const YAML::BadFile&) {
     return Fail(ErrorKind::kInvalidInput, fmt::format("--config {}: cannot read the file", path));
   } catch (const YAML::Exception& e) {
-    return Fail(ErrorKind::kInvalidInput,
-                fmt::format("--config {}: line {}, column {}: {}", path, e.mark.line + 1,
-                            e.mark.column + 1, e.msg));
+    return Fail(ErrorKind::kInvalidInput, fmt::format("--config {}: line {}, column {}: {}", path,
+                                                      e.mark.line + 1, e.mark.column + 1, e.msg));
   }
   if (root.IsNull()) return {};
   if (!root.IsMap())
     return Fail(ErrorKind::kInvalidInput,
                 fmt::format("--config {}: expected a mapping of flag names to values", path));
   for (const auto& entry : root) {
-    std::string key = entry.first.as<std::string>();
-    if (!IsLongOption(command, key))
+    if (!entry.first.IsScalar())
+      return Fail(ErrorKind::kInvalidInput,
+                  fmt::format("--config {}: keys must be flag names", path));
+    std::string key = entry.first.Scalar();
+    CLI::Option* option =
+        IsLongOption(command, key) ? command.get_option_no_throw("--" + key) : nullptr;
+    if (option == nullptr)
       return Fail(ErrorKind::kInvalidInput,
                   fmt::format("--config {}: \"{}\" is not a flag of `tagflow {}`", path, key,
                               command.get_name()));
@@ -96,11 +95,17 @@ Result<void> ApplyConfigFile(
     } else if (v.IsNull()) {
       value = "";
     } else {
-      return Fail(ErrorKind::kInvalidInput,
-                  fmt::format("--config {}: \"{}\" must be a value or a list of values", path, key));
+      return Fail(
+          ErrorKind::kInvalidInput,
+          fmt::format("--config {}: \"{}\" must be a value or a list of values", path, key));
     }
-    std::string env = EnvName(key);
-    if (!env_is_set(env)) set_env(env, value);
+    try {
+      option->run_callback_for_default();
+      option->default_val(value);
+    } catch (const CLI::Error& e) {
+      return Fail(ErrorKind::kInvalidInput,
+                  fmt::format("--config {}: {}: {}", path, key, e.what()));
+    }
   }
   return {};
 }

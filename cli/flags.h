@@ -6,9 +6,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
-
 #include <chrono>
-#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,21 +23,19 @@ std::string EnvName(std::string_view long_flag);
 // environment variable EnvName(option). Call after all options are added.
 void BindEnvironment(CLI::App& app);
 
-
-
 // Adds `--name` taking a duration into `*target` (default shown as written).
 CLI::Option* AddDurationOption(CLI::App& app, const std::string& name,
                                std::chrono::milliseconds* target, const std::string& help);
 
 // Reads the YAML mapping in `path` (keys are long flag names without dashes,
-// values scalars or lists of scalars) and exports each as the environment
-// variable EnvName(key) unless that variable is already set. Keys that are not
-// a long option of `command` are an error naming the key and the file.
-// `set_env` is setenv in production, a map in tests.
-[[nodiscard]] Result<void> ApplyConfigFile(
-    const CLI::App& command, const std::string& path,
-    const std::function<bool(const std::string& name)>& env_is_set,
-    const std::function<void(const std::string& name, const std::string& value)>& set_env);
+// values scalars or lists of scalars) and makes each value the default of
+// that option of `command`, validated and stored at once. The command line
+// and TAGFLOW_<FLAG> still win (CLI11 applies them after, over defaults);
+// nothing is copied into the process environment, so secrets in the file
+// stay out of it. Errors (kInvalidInput) name the file and the key: an
+// unreadable or malformed file (with line and column), a key that is not a
+// long option of `command`, a value the option rejects.
+[[nodiscard]] Result<void> ApplyConfigFile(CLI::App& command, const std::string& path);
 
 // Finds `--config FILE` / `--config=FILE` in argv, or TAGFLOW_CONFIG; "" if none.
 std::string FindConfigPath(const std::vector<std::string>& args);

@@ -62,20 +62,45 @@ struct Command {
   }
 };
 
-TEST(ApplyConfigFileTest, ExportsKeysWithoutOverridingTheEnvironment) {
+TEST(ApplyConfigFileTest, SetsDefaultsBelowTheEnvironmentWithoutExportingThem) {
   testing::TempDir dir;
   auto path = (dir.path() / "tagflow.yaml").string();
-  testing::WriteFile(path, "git-url: ssh://git@example/repo\ngit-path: [apps, infra]\n"
-                           "automation-interval: 1m\n");
+  testing::WriteFile(path,
+                     "git-url: ssh://git@example/repo\ngit-path: [apps, infra]\n"
+                     "automation-interval: 1m\n");
+  setenv("TAGFLOW_GIT_URL", "file:///from-env", 1);
   Command cmd;
-  std::map<std::string, std::string> env = {{"TAGFLOW_GIT_URL", "file:///from-env"}};
-  Result<void> r = ApplyConfigFile(
-      *cmd.daemon, path, [&](const std::string& k) { return env.contains(k); },
-      [&](const std::string& k, const std::string& v) { env[k] = v; });
+  Result<void> r = ApplyConfigFile(*cmd.daemon, path);
   ASSERT_TRUE(r.has_value()) << r.error().message;
-  EXPECT_EQ(env["TAGFLOW_GIT_URL"], "file:///from-env");
-  EXPECT_EQ(env["TAGFLOW_GIT_PATH"], "apps,infra");
-  EXPECT_EQ(env["TAGFLOW_AUTOMATION_INTERVAL"], "1m");
+  cmd.app.parse(std::vector<std::string>{"daemon"});
+  unsetenv("TAGFLOW_GIT_URL");
+  EXPECT_EQ(cmd.url, "file:///from-env");
+  EXPECT_EQ(cmd.paths, (std::vector<std::string>{"apps", "infra"}));
+  EXPECT_EQ(cmd.interval, milliseconds(60'000));
+  // Nothing of the file reached the process environment.
+  EXPECT_EQ(std::getenv("TAGFLOW_GIT_PATH"), nullptr);
+  EXPECT_EQ(std::getenv("TAGFLOW_AUTOMATION_INTERVAL"), nullptr);
+}
+
+TEST(ApplyConfigFileTest, CommandLineBeatsTheFile) {
+  testing::TempDir dir;
+  auto path = (dir.path() / "tagflow.yaml").string();
+  testing::WriteFile(path, "git-url: ssh://git@example/repo\n");
+  Command cmd;
+  ASSERT_TRUE(ApplyConfigFile(*cmd.daemon, path).has_value());
+  cmd.app.parse(std::vector<std::string>{"file:///cli", "--git-url", "daemon"});
+  EXPECT_EQ(cmd.url, "file:///cli");
+}
+
+TEST(ApplyConfigFileTest, InvalidValueNamesKeyAndFile) {
+  testing::TempDir dir;
+  auto path = (dir.path() / "tagflow.yaml").string();
+  testing::WriteFile(path, "automation-interval: soon\n");
+  Command cmd;
+  Result<void> r = ApplyConfigFile(*cmd.daemon, path);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_THAT(r.error().message, HasSubstr("automation-interval"));
+  EXPECT_THAT(r.error().message, HasSubstr(path));
 }
 
 TEST(ApplyConfigFileTest, UnknownKeyNamesKeyAndFile) {
@@ -83,9 +108,7 @@ TEST(ApplyConfigFileTest, UnknownKeyNamesKeyAndFile) {
   auto path = (dir.path() / "tagflow.yaml").string();
   testing::WriteFile(path, "git-ulr: x\n");
   Command cmd;
-  Result<void> r = ApplyConfigFile(
-      *cmd.daemon, path, [](const std::string&) { return false; },
-      [](const std::string&, const std::string&) {});
+  Result<void> r = ApplyConfigFile(*cmd.daemon, path);
   ASSERT_FALSE(r.has_value());
   EXPECT_THAT(r.error().message, HasSubstr("git-ulr"));
   EXPECT_THAT(r.error().message, HasSubstr(path));
@@ -96,9 +119,7 @@ TEST(ApplyConfigFileTest, MalformedYamlGivesLineAndColumn) {
   auto path = (dir.path() / "bad.yaml").string();
   testing::WriteFile(path, "git-url: [unclosed\n");
   Command cmd;
-  Result<void> r = ApplyConfigFile(
-      *cmd.daemon, path, [](const std::string&) { return false; },
-      [](const std::string&, const std::string&) {});
+  Result<void> r = ApplyConfigFile(*cmd.daemon, path);
   ASSERT_FALSE(r.has_value());
   EXPECT_THAT(r.error().message, HasSubstr("line "));
   EXPECT_THAT(r.error().message, HasSubstr(path));
@@ -106,9 +127,7 @@ TEST(ApplyConfigFileTest, MalformedYamlGivesLineAndColumn) {
 
 TEST(ApplyConfigFileTest, MissingFileIsAnError) {
   Command cmd;
-  Result<void> r = ApplyConfigFile(
-      *cmd.daemon, "/nonexistent/tagflow.yaml", [](const std::string&) { return false; },
-      [](const std::string&, const std::string&) {});
+  Result<void> r = ApplyConfigFile(*cmd.daemon, "/nonexistent/tagflow.yaml");
   ASSERT_FALSE(r.has_value());
   EXPECT_THAT(r.error().message, HasSubstr("/nonexistent/tagflow.yaml"));
 }

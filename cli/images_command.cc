@@ -1,5 +1,4 @@
 #include "cli/images_command.h"
-#include "daemon/api.h"
 
 #include <fmt/format.h>
 #include <httplib.h>
@@ -7,18 +6,21 @@
 #include <ctime>
 #include <memory>
 
+#include "base/json.h"
+#include "base/logging.h"
+#include "base/time.h"
 #include "cli/options.h"
 #include "cli/workloads_command.h"
-#include "git/libgit2_repo.h"
-#include "base/logging.h"
+#include "daemon/api.h"
 #include "daemon/plan.h"
+#include "git/libgit2_repo.h"
 #include "manifest/scan.h"
 #include "registry/service.h"
-#include "base/time.h"
 
 namespace tagflow::cli {
 namespace {
 
+const nlohmann::json kEmptyArray = nlohmann::json::array();
 
 // "02 Jan 06 15:04 UTC", Go's time.RFC822 as fluxctl printed it.
 std::string Rfc822(const std::string& rfc3339) {
@@ -47,30 +49,33 @@ std::string ImagesTable(const nlohmann::json& images, int limit, bool headers) {
   std::vector<std::vector<std::string>> rows;
   if (headers) rows.push_back({"WORKLOAD", "CONTAINER", "IMAGE", "CREATED"});
   for (const auto& w : images) {
-    std::string id = w.value("ID", "");
-    const auto& containers = w.contains("Containers") ? w["Containers"] : nlohmann::json::array();
+    std::string id = JsonString(w, "ID");
+    const nlohmann::json& listed = JsonMember(w, "Containers");
+    const nlohmann::json& containers = listed.is_array() ? listed : kEmptyArray;
     if (containers.empty()) rows.push_back({id, "", "", ""});
     for (const auto& c : containers) {
-      std::string current_ref = c["Current"].value("ID", "");
+      std::string current_ref = JsonString(JsonMember(c, "Current"), "ID");
       std::string current_tag = TagOf(current_ref);
       std::string name = current_ref.substr(0, current_ref.find('@'));
       if (!current_tag.empty()) name = name.substr(0, name.size() - current_tag.size() - 1);
-      std::string picked =
-          c.contains("LatestFiltered") ? TagOf(c["LatestFiltered"].value("ID", "")) : "";
-      const auto& available = c.contains("Available") ? c["Available"] : nlohmann::json::array();
-      std::string error = c.value("AvailableError", "");
-      rows.push_back({id, c.value("Name", ""), name,
+      std::string picked = TagOf(JsonString(JsonMember(c, "LatestFiltered"), "ID"));
+      const nlohmann::json& tags = JsonMember(c, "Available");
+      const nlohmann::json& available = tags.is_array() ? tags : kEmptyArray;
+      std::string error = JsonString(c, "AvailableError");
+      rows.push_back({id, JsonString(c, "Name"), name,
                       available.empty() && error.empty() ? "image data not available" : error});
       id.clear();
 
       int current_index = -1;
       for (size_t i = 0; i < available.size(); ++i) {
-        if (TagOf(available[i].value("ID", "")) == current_tag) current_index = static_cast<int>(i);
+        if (TagOf(JsonString(available[i], "ID")) == current_tag)
+          current_index = static_cast<int>(i);
       }
       int shown = limit <= 0 ? static_cast<int>(available.size()) : limit;
       int omitted = 0;
       auto flush_omitted = [&] {
-        if (omitted > 0) rows.push_back({"", "", fmt::format(":   ({} image(s) omitted)", omitted), ""});
+        if (omitted > 0)
+          rows.push_back({"", "", fmt::format(":   ({} image(s) omitted)", omitted), ""});
         omitted = 0;
       };
       for (size_t i = 0; i < available.size(); ++i) {
@@ -80,16 +85,19 @@ std::string ImagesTable(const nlohmann::json& images, int limit, bool headers) {
           continue;
         }
         flush_omitted();
-        std::string tag = TagOf(available[i].value("ID", ""));
+        std::string tag = TagOf(JsonString(available[i], "ID"));
         std::string marker = current_index < 0 || index < current_index ? "|  "
                              : index == current_index                   ? "'->"
                                                                         : "   ";
-        std::string label = marker + " " + tag + (tag == picked && index != current_index ? " *" : "");
-        rows.push_back({"", "", label, Rfc822(available[i].value("CreatedAt", ""))});
+        std::string label =
+            marker + " " + tag + (tag == picked && index != current_index ? " *" : "");
+        rows.push_back({"", "", label, Rfc822(JsonString(available[i], "CreatedAt"))});
       }
       flush_omitted();
       if (current_index < 0 && error.empty()) {
-        rows.push_back({"", "", "'-> " + (current_tag.empty() ? std::string("(untagged)") : current_tag), "?"});
+        rows.push_back({"", "",
+                        "'-> " + (current_tag.empty() ? std::string("(untagged)") : current_tag),
+                        "?"});
       }
     }
   }
@@ -131,11 +139,12 @@ Result<nlohmann::json> FetchFromDaemon(const std::string& url) {
   if (res->status != 200)
     return Fail(ErrorKind::kTransient,
                 fmt::format("--url {}: HTTP {}: {}", RedactSecrets(url), res->status, res->body));
-  try {
-    return nlohmann::json::parse(res->body);
-  } catch (const nlohmann::json::exception& e) {
-    return Fail(ErrorKind::kInvalidInput, fmt::format("--url {}: {}", RedactSecrets(url), e.what()));
+  std::optional<nlohmann::json> doc = ParseJson(res->body);
+  if (!doc || !doc->is_array()) {
+    return Fail(ErrorKind::kInvalidInput,
+                fmt::format("--url {}: /api/v1/images is not a JSON array", RedactSecrets(url)));
   }
+  return std::move(*doc);
 }
 
 int RunListImages(ListImagesFlags& f, CliContext& ctx) {
@@ -168,7 +177,7 @@ int RunListImages(ListImagesFlags& f, CliContext& ctx) {
     }
     images = nlohmann::json::array();
     for (const auto& w : *fetched) {
-      if (Selected(w.value("ID", ""), f, wanted)) images.push_back(w);
+      if (Selected(JsonString(w, "ID"), f, wanted)) images.push_back(w);
     }
   } else {
     if (Result<void> r = registry::Validate(f.registry); !r) {

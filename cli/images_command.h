@@ -6,7 +6,6 @@
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
-
 #include <span>
 #include <string>
 #include <utility>

@@ -1,7 +1,6 @@
 // tagflow: GitOps image automation. Entry point and subcommand dispatch: each
 // group of subcommands registers itself from its cli_*.cc file.
 #include <CLI/CLI.hpp>
-
 #include <iostream>
 #include <string>
 #include <vector>
@@ -13,7 +12,8 @@
 #include "manifest/real_filesystem.h"
 
 int main(int argc, char** argv) {
-  CLI::App app{"tagflow: keeps the image tags in a Git repository of Kubernetes manifests up to date"};
+  CLI::App app{
+      "tagflow: keeps the image tags in a Git repository of Kubernetes manifests up to date"};
   app.set_version_flag("--version", TAGFLOW_VERSION);
   app.require_subcommand(1);
 

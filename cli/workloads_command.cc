@@ -1,5 +1,4 @@
 #include "cli/workloads_command.h"
-#include "daemon/api.h"
 
 #include <fmt/format.h>
 
@@ -9,14 +8,15 @@
 
 #include "cli/images_command.h"
 #include "cli/options.h"
+#include "daemon/api.h"
 #include "git/edit.h"
 #include "git/libgit2_repo.h"
+#include "image/reference.h"
+#include "image/tag_filter.h"
 #include "manifest/policy.h"
 #include "manifest/scan.h"
 #include "manifest/update.h"
 #include "registry/service.h"
-#include "image/reference.h"
-#include "image/tag_filter.h"
 
 namespace tagflow::cli {
 namespace {
@@ -87,7 +87,8 @@ void AddEditFlags(CLI::App& sub, EditOptions& o) {
 // must stop with kExitUsage.
 bool CheckRepo(CliContext& ctx, const RepoOptions& o) {
   if (o.repo.empty() == o.git.url.empty()) {
-    ctx.err << "error: give exactly one of --repo DIR (a work tree) or --git-url URL (a fresh clone)\n";
+    ctx.err
+        << "error: give exactly one of --repo DIR (a work tree) or --git-url URL (a fresh clone)\n";
     return false;
   }
   return true;
@@ -383,7 +384,6 @@ std::string PolicySummary(const manifest::Workload& w) {
   if (w.policies.locked()) on.emplace_back(manifest::kLocked);
   return fmt::format("{}", fmt::join(on, ","));
 }
-
 
 void AddWorkloadCommands(CLI::App& app, CliContext& ctx) {
   {

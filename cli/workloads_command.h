@@ -27,9 +27,9 @@
 #include <string>
 #include <string_view>
 
+#include "base/error.h"
 #include "cli/cli.h"
 #include "manifest/workload.h"
-#include "base/error.h"
 
 namespace tagflow::cli {
 

@@ -1,11 +1,11 @@
 #include "cli/workloads_command.h"
-#include "daemon/api.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <sstream>
 
+#include "daemon/api.h"
 #include "manifest/memory_filesystem.h"
 
 namespace tagflow::cli {

@@ -84,17 +84,18 @@ Result<std::string> DigestOf(registry::Scanner& scanner, const image::ImageRef& 
   for (const registry::TagMetadata& t : *tags) {
     if (t.tag != tag) continue;
     if (t.digest.empty())
-      return Fail(ErrorKind::kNotFound,
-                  fmt::format("{}:{}: {}", image.Name(), tag, t.problem.empty() ? "no digest" : t.problem));
+      return Fail(ErrorKind::kNotFound, fmt::format("{}:{}: {}", image.Name(), tag,
+                                                    t.problem.empty() ? "no digest" : t.problem));
     return t.digest;
   }
   return Fail(ErrorKind::kNotFound, fmt::format("{}: no tag {}", image.Name(), tag));
 }
 
 Result<std::optional<image::ImageRef>> LatestAllowedImage(registry::Scanner& scanner,
-                                                             const manifest::Workload& w,
-                                                             const manifest::Container& c) {
-  Result<image::TagFilter> filter = image::TagFilter::Parse(w.policies.TagFilter(c.name).value_or(""));
+                                                          const manifest::Workload& w,
+                                                          const manifest::Container& c) {
+  Result<image::TagFilter> filter =
+      image::TagFilter::Parse(w.policies.TagFilter(c.name).value_or(""));
   if (!filter) {
     return Fail(filter.error().Wrap(fmt::format("workload {} container {}", w.id, c.name)));
   }
@@ -104,8 +105,7 @@ Result<std::optional<image::ImageRef>> LatestAllowedImage(registry::Scanner& sca
     scans.emplace(t.image.CanonicalName(),
                   registry::RepositoryScan{t.image, false, scanner.ScanRepository(t)});
   }
-  Plan plan = MakePlan(one, scans, [&](const image::ImageRef& image,
-                                                      const std::string& tag) {
+  Plan plan = MakePlan(one, scans, [&](const image::ImageRef& image, const std::string& tag) {
     return DigestOf(scanner, image, tag);
   });
   for (const PlanProblem& p : plan.problems) {

@@ -8,8 +8,8 @@
 
 #include "git/edit.h"
 #include "manifest/rewrite.h"
-#include "manifest/update.h"
 #include "manifest/scan.h"
+#include "manifest/update.h"
 #include "notify/notifier.h"
 
 namespace tagflow::daemon {

@@ -13,11 +13,11 @@
 #include <string>
 #include <vector>
 
-#include "git/repo.h"
+#include "base/clock.h"
 #include "base/metrics.h"
 #include "daemon/plan.h"
+#include "git/repo.h"
 #include "manifest/filesystem.h"
-#include "base/clock.h"
 #include "registry/scanner.h"
 
 namespace tagflow::notify {
@@ -27,15 +27,15 @@ class Notifier;
 namespace tagflow::daemon {
 
 struct CycleOptions {
-  std::vector<std::string> paths;   // --git-path, relative to the repo root ([] = all)
-  std::string branch = "master";    // for messages
-  std::string repo_url;             // redacted, for messages
+  std::vector<std::string> paths;      // --git-path, relative to the repo root ([] = all)
+  std::string branch = "master";       // for messages
+  std::string repo_url;                // redacted, for messages
   std::string sync_tag = "flux-sync";  // --git-sync-tag ("" = none)
-  bool ci_skip = false;             // --git-ci-skip
+  bool ci_skip = false;                // --git-ci-skip
   std::string ci_skip_message = "[ci skip]";
-  bool dry_run = false;             // plan and report, change nothing
-  bool readonly = false;            // --git-readonly: report only, never push
-  int max_push_attempts = 3;        // pushes tried before giving up on conflicts
+  bool dry_run = false;       // plan and report, change nothing
+  bool readonly = false;      // --git-readonly: report only, never push
+  int max_push_attempts = 3;  // pushes tried before giving up on conflicts
 };
 
 // Scans image repositories; the daemon passes registry::Scanner::Scan.
@@ -48,23 +48,23 @@ struct CycleDeps {
   ImageScan scan_images;
   DigestLookup digest_of;
   Clock& clock;
-  Metrics* metrics = nullptr;             // optional
-  notify::Notifier* notifier = nullptr;   // optional
+  Metrics* metrics = nullptr;                   // optional
+  notify::Notifier* notifier = nullptr;         // optional
   const std::atomic<bool>* stopping = nullptr;  // optional: SIGTERM asks to stop early
 };
 
 struct CycleReport {
-  bool synced = false;                  // the git sync succeeded
-  std::string head;                     // branch head the cycle ended on
-  std::vector<PlannedChange> planned;   // the last plan's changes
-  std::vector<PlannedChange> applied;   // changes committed (and pushed unless readonly/dry-run)
-  std::string commit;                   // pushed commit id, "" when none
+  bool synced = false;                 // the git sync succeeded
+  std::string head;                    // branch head the cycle ended on
+  std::vector<PlannedChange> planned;  // the last plan's changes
+  std::vector<PlannedChange> applied;  // changes committed (and pushed unless readonly/dry-run)
+  std::string commit;                  // pushed commit id, "" when none
   bool pushed = false;
   bool tag_moved = false;
   int push_conflicts = 0;
-  bool stopped = false;                 // stopped early on request; the remote is untouched
-  std::vector<std::string> errors;      // each names file/workload/container/host
-  std::vector<std::string> notices;     // logged, not failures
+  bool stopped = false;                       // stopped early on request; the remote is untouched
+  std::vector<std::string> errors;            // each names file/workload/container/host
+  std::vector<std::string> notices;           // logged, not failures
   std::vector<manifest::Workload> workloads;  // the last scan, for the API
 
   bool ok() const { return errors.empty(); }

@@ -12,10 +12,10 @@
 namespace tagflow::daemon {
 namespace {
 
+using registry::TagMetadata;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
-using registry::TagMetadata;
 
 TimePoint At(int s) { return TimePoint(std::chrono::seconds(1'700'000'000 + s)); }
 
@@ -39,26 +39,31 @@ class CycleTest : public ::testing::Test {
   }
 
   CycleReport RunCycle(CycleOptions options = {}) {
-    CycleDeps deps{repo_, fs_,
-                   [this](const std::vector<registry::ScanTarget>& targets) {
-                     scan_calls_++;
-                     if (before_scan_) before_scan_();
-                     std::map<std::string, registry::RepositoryScan> out;
-                     for (const auto& t : targets) {
-                       std::string name = t.image.CanonicalName();
-                       auto it = tags_.find(name);
-                       Result<std::vector<TagMetadata>> tags =
-                           it != tags_.end() ? Result<std::vector<TagMetadata>>(it->second)
-                                             : std::unexpected(Error{ErrorKind::kTransient,
-                                                                     name + ": connection refused"});
-                       out.emplace(name, registry::RepositoryScan{t.image, false, tags});
-                     }
-                     return out;
-                   },
-                   [](const image::ImageRef&, const std::string&) {
-                     return Result<std::string>("sha256:" + std::string(64, 'e'));
-                   },
-                   clock_, &metrics_, nullptr, &stopping_};
+    CycleDeps deps{
+        repo_,
+        fs_,
+        [this](const std::vector<registry::ScanTarget>& targets) {
+          scan_calls_++;
+          if (before_scan_) before_scan_();
+          std::map<std::string, registry::RepositoryScan> out;
+          for (const auto& t : targets) {
+            std::string name = t.image.CanonicalName();
+            auto it = tags_.find(name);
+            Result<std::vector<TagMetadata>> tags =
+                it != tags_.end()
+                    ? Result<std::vector<TagMetadata>>(it->second)
+                    : std::unexpected(Error{ErrorKind::kTransient, name + ": connection refused"});
+            out.emplace(name, registry::RepositoryScan{t.image, false, tags});
+          }
+          return out;
+        },
+        [](const image::ImageRef&, const std::string&) {
+          return Result<std::string>("sha256:" + std::string(64, 'e'));
+        },
+        clock_,
+        &metrics_,
+        nullptr,
+        &stopping_};
     return Cycle(deps, options).Run({"test"});
   }
   std::string RemoteFile(const std::string& name) {
@@ -89,8 +94,9 @@ TEST_F(CycleTest, UpdatesCommitsPushesAndMovesTheSyncTag) {
   EXPECT_EQ(RemoteFile("api.yaml"), Deployment("api", "localhost:5000/api:v3"));
   EXPECT_EQ(RemoteFile("README.md"), "not yaml\n");
   auto log = remote_.Log();
-  EXPECT_EQ(log.front().message,
-            "Auto-release multiple (2) images\n\n - localhost:5000/api:v3\n - localhost:5000/web:v2\n");
+  EXPECT_EQ(
+      log.front().message,
+      "Auto-release multiple (2) images\n\n - localhost:5000/api:v3\n - localhost:5000/web:v2\n");
   EXPECT_EQ(log.front().author, "tagflow <tagflow@localhost>");
   EXPECT_EQ(remote_.Tags().at("flux-sync"), r.commit);
   EXPECT_TRUE(r.tag_moved);
@@ -121,8 +127,7 @@ TEST_F(CycleTest, CiSkipAndSingleImageMessage) {
 TEST_F(CycleTest, ConcurrentWriterCausesReplanNotLostUpdateOrDuplicate) {
   // Another writer pushes between our sync and our push.
   before_scan_ = [this] {
-    if (scan_calls_ == 1)
-      remote_.PushCommit({{"other.yaml", "kind: ConfigMap\n"}}, "someone else");
+    if (scan_calls_ == 1) remote_.PushCommit({{"other.yaml", "kind: ConfigMap\n"}}, "someone else");
   };
   CycleReport r = RunCycle();
   EXPECT_TRUE(r.ok()) << ::testing::PrintToString(r.errors);
@@ -166,7 +171,8 @@ TEST_F(CycleTest, GivesUpAfterBoundedConflicts) {
 }
 
 TEST_F(CycleTest, RejectedPushIsAnErrorAndNothingIsForced) {
-  remote_.FailNext(git::FakeGitRemote::Op::kPush, {ErrorKind::kUnauthorized, "pre-receive hook declined"});
+  remote_.FailNext(git::FakeGitRemote::Op::kPush,
+                   {ErrorKind::kUnauthorized, "pre-receive hook declined"});
   std::string head = remote_.Head();
   CycleReport r = RunCycle();
   EXPECT_FALSE(r.ok());
@@ -197,8 +203,8 @@ TEST_F(CycleTest, MalformedFileAndInvalidFilterDoNotStopOtherUpdates) {
   EXPECT_EQ(r.applied.size(), 2u);
   ASSERT_EQ(r.errors.size(), 2u) << ::testing::PrintToString(r.errors);
   EXPECT_THAT(r.errors, ::testing::Contains(HasSubstr("broken.yaml")));
-  EXPECT_THAT(r.errors, ::testing::Contains(AllOf(HasSubstr("default:deployment/bad"),
-                                                  HasSubstr("regex:("))));
+  EXPECT_THAT(r.errors, ::testing::Contains(
+                            AllOf(HasSubstr("default:deployment/bad"), HasSubstr("regex:("))));
   EXPECT_EQ(RemoteFile("bad-filter.yaml"),
             Deployment("bad", "localhost:5000/web:v1", "    fluxcd.io/tag.app: regex:(\n"));
 }
@@ -240,7 +246,8 @@ TEST_F(CycleTest, StopRequestBeforePushLeavesTheRemoteUntouched) {
 }
 
 TEST_F(CycleTest, GitSyncFailureIsReportedAndNothingElseRuns) {
-  remote_.FailNext(git::FakeGitRemote::Op::kSync, {ErrorKind::kTransient, "git.example: timed out"});
+  remote_.FailNext(git::FakeGitRemote::Op::kSync,
+                   {ErrorKind::kTransient, "git.example: timed out"});
   CycleReport r = RunCycle();
   EXPECT_FALSE(r.synced);
   EXPECT_THAT(r.errors, ElementsAre(HasSubstr("timed out")));

@@ -49,7 +49,7 @@ struct DaemonEdges {
   manifest::Filesystem& fs;
   ImageSource& images;
   Clock& clock;
-  notify::Notifier* notifier = nullptr;                    // optional
+  notify::Notifier* notifier = nullptr;                     // optional
   const registry::RegistryStats* registry_stats = nullptr;  // optional, for /metrics
 };
 

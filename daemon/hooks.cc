@@ -1,22 +1,21 @@
 #include "daemon/hooks.h"
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <nlohmann/json.hpp>
 
 #include "base/encoding.h"
+#include "base/json.h"
 #include "base/strings.h"
 
 namespace tagflow::daemon {
 namespace {
 
-
 std::string Header(const HeaderMap& headers, const std::string& name) {
   auto it = headers.find(name);
   return it == headers.end() ? "" : it->second;
 }
-
 
 }  // namespace
 
@@ -40,37 +39,30 @@ bool WebhookAuthorized(std::string_view secret, const HeaderMap& headers, std::s
 }
 
 Result<std::vector<std::string>> ParseRegistryNotification(std::string_view body) {
-  try {
-    nlohmann::json j = nlohmann::json::parse(body);
-    if (!j.is_object() || !j.contains("events") || !j["events"].is_array())
-      return Fail(ErrorKind::kInvalidInput, "registry notification: no \"events\" array");
-    std::vector<std::string> repos;
-    for (const auto& event : j["events"]) {
-      if (event.value("action", "") != "push") continue;
-      std::string repo = event.contains("target") ? event["target"].value("repository", "") : "";
-      if (repo.empty()) continue;
-      std::string host = event.contains("request") ? event["request"].value("host", "") : "";
-      std::string name = host.empty() ? repo : host + "/" + repo;
-      if (std::find(repos.begin(), repos.end(), name) == repos.end()) repos.push_back(name);
-    }
-    return repos;
-  } catch (const nlohmann::json::exception& e) {
-    return Fail(ErrorKind::kInvalidInput, fmt::format("registry notification: {}", e.what()));
+  std::optional<nlohmann::json> j = ParseJson(body);
+  if (!j) return Fail(ErrorKind::kInvalidInput, "registry notification: not JSON");
+  const nlohmann::json& events = JsonMember(*j, "events");
+  if (!events.is_array())
+    return Fail(ErrorKind::kInvalidInput, "registry notification: no \"events\" array");
+  std::vector<std::string> repos;
+  for (const auto& event : events) {
+    if (JsonString(event, "action") != "push") continue;
+    std::string repo = JsonString(JsonMember(event, "target"), "repository");
+    if (repo.empty()) continue;
+    std::string host = JsonString(JsonMember(event, "request"), "host");
+    std::string name = host.empty() ? repo : host + "/" + repo;
+    if (std::find(repos.begin(), repos.end(), name) == repos.end()) repos.push_back(name);
   }
+  return repos;
 }
 
 Result<std::vector<std::string>> ParseDockerHubHook(std::string_view body) {
-  try {
-    nlohmann::json j = nlohmann::json::parse(body);
-    std::string repo;
-    if (j.is_object() && j.contains("repository") && j["repository"].is_object())
-      repo = j["repository"].value("repo_name", "");
-    if (repo.empty())
-      return Fail(ErrorKind::kInvalidInput, "Docker Hub webhook: no repository.repo_name");
-    return std::vector<std::string>{"docker.io/" + repo};
-  } catch (const nlohmann::json::exception& e) {
-    return Fail(ErrorKind::kInvalidInput, fmt::format("Docker Hub webhook: {}", e.what()));
-  }
+  std::optional<nlohmann::json> j = ParseJson(body);
+  if (!j) return Fail(ErrorKind::kInvalidInput, "Docker Hub webhook: not JSON");
+  std::string repo = JsonString(JsonMember(*j, "repository"), "repo_name");
+  if (repo.empty())
+    return Fail(ErrorKind::kInvalidInput, "Docker Hub webhook: no repository.repo_name");
+  return std::vector<std::string>{"docker.io/" + repo};
 }
 
 }  // namespace tagflow::daemon

@@ -57,7 +57,8 @@ TEST(ParseRegistryNotificationTest, RejectsGarbage) {
 }
 
 TEST(ParseDockerHubHookTest, ReadsRepoName) {
-  auto repos = ParseDockerHubHook(R"({"push_data":{"tag":"v1"},"repository":{"repo_name":"org/app"}})");
+  auto repos =
+      ParseDockerHubHook(R"({"push_data":{"tag":"v1"},"repository":{"repo_name":"org/app"}})");
   ASSERT_TRUE(repos.has_value());
   EXPECT_THAT(*repos, ElementsAre("docker.io/org/app"));
   EXPECT_FALSE(ParseDockerHubHook(R"({"push_data":{}})").has_value());

@@ -43,8 +43,9 @@ void SetJson(httplib::Response& res, const Result<std::string>& body) {
 
 Result<std::pair<std::string, int>> ParseListenAddress(const std::string& listen) {
   auto bad = [&] {
-    return Fail(ErrorKind::kInvalidInput,
-                fmt::format("--listen \"{}\": expected [host]:port, e.g. :3030 or 127.0.0.1:3030", listen));
+    return Fail(
+        ErrorKind::kInvalidInput,
+        fmt::format("--listen \"{}\": expected [host]:port, e.g. :3030 or 127.0.0.1:3030", listen));
   };
   size_t colon = listen.rfind(':');
   if (colon == std::string::npos) return bad();
@@ -105,7 +106,7 @@ void HttpServer::Route() {
                      std::function<Result<std::vector<std::string>>(std::string_view)> parse,
                      bool allow_query_token) {
     server_->Post(path, [this, path, parse, allow_query_token](const httplib::Request& req,
-                                                              httplib::Response& res) {
+                                                               httplib::Response& res) {
       std::string token = allow_query_token ? req.get_param_value("token") : "";
       if (!WebhookAuthorized(secret_, LowerHeaders(req.headers), req.body, token)) {
         spdlog::warn("http refused path={} remote={} reason=\"missing or wrong webhook secret\"",

@@ -113,9 +113,9 @@ TEST_F(HttpServerTest, RegistryHookWithHmacRequestsASyncForThePushedRepos) {
 
 TEST_F(HttpServerTest, MalformedHookIs400AndNoSync) {
   StartServer("s3cret");
-  auto res = client_->Post("/api/v1/hooks/registry",
-                           httplib::Headers{{"Authorization", "Bearer s3cret"}}, "garbage",
-                           "application/json");
+  auto res =
+      client_->Post("/api/v1/hooks/registry", httplib::Headers{{"Authorization", "Bearer s3cret"}},
+                    "garbage", "application/json");
   ASSERT_TRUE(res);
   EXPECT_EQ(res->status, 400);
   EXPECT_EQ(Syncs(), 0u);

@@ -10,9 +10,9 @@ namespace {
 
 PlanProblem Problem(const AutomatedContainer& ac, ErrorKind kind, std::string message,
                     bool notice = false) {
-  return PlanProblem{ac.workload->id, ac.container->name, kind, notice,
-                     fmt::format("workload {} container {}: {}", ac.workload->id,
-                                 ac.container->name, message)};
+  return PlanProblem{
+      ac.workload->id, ac.container->name, kind, notice,
+      fmt::format("workload {} container {}: {}", ac.workload->id, ac.container->name, message)};
 }
 
 }  // namespace
@@ -60,14 +60,14 @@ Plan MakePlan(const std::vector<AutomatedContainer>& automated,
     const image::ImageRef& image = ac.container->image;
     auto scan = scans.find(image.CanonicalName());
     if (scan == scans.end()) {
-      plan.problems.push_back(Problem(ac, ErrorKind::kInternal,
-                                      fmt::format("image {} was not scanned", image.Name())));
+      plan.problems.push_back(
+          Problem(ac, ErrorKind::kInternal, fmt::format("image {} was not scanned", image.Name())));
       continue;
     }
     if (scan->second.excluded) continue;
     if (!scan->second.tags) {
-      plan.problems.push_back(Problem(ac, scan->second.tags.error().kind,
-                                      scan->second.tags.error().message));
+      plan.problems.push_back(
+          Problem(ac, scan->second.tags.error().kind, scan->second.tags.error().message));
       continue;
     }
     const std::vector<registry::TagMetadata>& tags = *scan->second.tags;
@@ -80,8 +80,8 @@ Plan MakePlan(const std::vector<AutomatedContainer>& automated,
     for (const std::string& tag : unknown) {
       auto meta = std::find_if(tags.begin(), tags.end(),
                                [&](const registry::TagMetadata& m) { return m.tag == tag; });
-      std::string why = meta != tags.end() && !meta->problem.empty() ? meta->problem
-                                                                      : "no creation time";
+      std::string why =
+          meta != tags.end() && !meta->problem.empty() ? meta->problem : "no creation time";
       plan.problems.push_back(Problem(
           ac, ErrorKind::kInvalidInput,
           fmt::format("tag {} of {} is not a candidate: {}", tag, image.Name(), why), true));
@@ -101,10 +101,9 @@ Plan MakePlan(const std::vector<AutomatedContainer>& automated,
     if (!image.digest().empty()) {
       Result<std::string> d = digest_of(image, best.tag);
       if (!d) {
-        plan.problems.push_back(Problem(
-            ac, d.error().kind,
-            fmt::format("cannot resolve the digest of {}:{}: {}", image.Name(), best.tag,
-                        d.error().message)));
+        plan.problems.push_back(Problem(ac, d.error().kind,
+                                        fmt::format("cannot resolve the digest of {}:{}: {}",
+                                                    image.Name(), best.tag, d.error().message)));
         continue;
       }
       digest = *d;

@@ -8,11 +8,11 @@
 #include <string>
 #include <vector>
 
-#include "manifest/workload.h"
 #include "base/error.h"
 #include "image/reference.h"
-#include "registry/scanner.h"
 #include "image/tag_filter.h"
+#include "manifest/workload.h"
+#include "registry/scanner.h"
 
 namespace tagflow::daemon {
 
@@ -39,7 +39,7 @@ struct PlanProblem {
 struct PlannedChange {
   std::string workload;
   std::string container;
-  std::string file;  // relative to the repository root
+  std::string file;      // relative to the repository root
   image::ImageRef from;  // as written
   image::ImageRef to;    // the written form with the new tag (and digest)
 

@@ -8,11 +8,11 @@
 namespace tagflow::daemon {
 namespace {
 
+using registry::TagMetadata;
+using std::chrono::seconds;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
-using registry::TagMetadata;
-using std::chrono::seconds;
 
 TimePoint At(int s) { return TimePoint(seconds(1'700'000'000 + s)); }
 
@@ -53,10 +53,12 @@ class PlanTest : public ::testing::Test {
 const char kAutomated[] = "    fluxcd.io/automated: \"true\"\n";
 
 TEST_F(PlanTest, PicksTheNewestTagByCreationTime) {
-  Load(Deployment("web", "localhost:5000/web:master-a", kAutomated +
-                  std::string("    fluxcd.io/tag.app: glob:master-*\n")));
-  Tags("localhost:5000/web", {{"master-a", "", At(1), ""}, {"master-c", "", At(3), ""},
-                              {"master-b", "", At(2), ""}, {"dev-z", "", At(9), ""}});
+  Load(Deployment("web", "localhost:5000/web:master-a",
+                  kAutomated + std::string("    fluxcd.io/tag.app: glob:master-*\n")));
+  Tags("localhost:5000/web", {{"master-a", "", At(1), ""},
+                              {"master-c", "", At(3), ""},
+                              {"master-b", "", At(2), ""},
+                              {"dev-z", "", At(9), ""}});
   Plan plan = Run();
   ASSERT_EQ(plan.changes.size(), 1u);
   EXPECT_EQ(plan.changes[0].workload, "default:deployment/web");
@@ -90,8 +92,10 @@ TEST_F(PlanTest, MovesOffATagThatIsGoneOrNotAllowedAndOlder) {
 }
 
 TEST_F(PlanTest, SkipsLockedIgnoredAndManualWorkloads) {
-  Load(Deployment("locked", "localhost:5000/web:v1", kAutomated + std::string("    fluxcd.io/locked: \"true\"\n")) +
-       Deployment("ignored", "localhost:5000/web:v1", kAutomated + std::string("    fluxcd.io/ignore: \"true\"\n")) +
+  Load(Deployment("locked", "localhost:5000/web:v1",
+                  kAutomated + std::string("    fluxcd.io/locked: \"true\"\n")) +
+       Deployment("ignored", "localhost:5000/web:v1",
+                  kAutomated + std::string("    fluxcd.io/ignore: \"true\"\n")) +
        Deployment("manual", "localhost:5000/web:v1", "    fluxcd.io/automated: \"false\"\n") +
        Deployment("auto", "localhost:5000/web:v1", kAutomated));
   Tags("localhost:5000/web", {{"v1", "", At(1), ""}, {"v2", "", At(2), ""}});
@@ -134,7 +138,8 @@ TEST_F(PlanTest, RegistryErrorBecomesAProblemOfEachContainer) {
 
 TEST_F(PlanTest, TagWithoutTimeIsANoticeAndDoesNotBlockOthers) {
   Load(Deployment("web", "localhost:5000/web:a", kAutomated));
-  Tags("localhost:5000/web", {{"a", "", At(1), ""}, {"b", "", At(2), ""},
+  Tags("localhost:5000/web", {{"a", "", At(1), ""},
+                              {"b", "", At(2), ""},
                               {"c", "", std::nullopt, "config has no created time"}});
   Plan plan = Run();
   ASSERT_EQ(plan.changes.size(), 1u);
@@ -163,7 +168,8 @@ TEST_F(PlanTest, LatestIsNeverACandidateByDefault) {
 
 TEST(CommitMessageTest, FluxV1Format) {
   auto ref = [](const char* s) { return image::ImageRef::Parse(s).value(); };
-  std::vector<PlannedChange> one = {{"default:deployment/a", "app", "a.yaml", ref("r/a:1"), ref("r/a:2")}};
+  std::vector<PlannedChange> one = {
+      {"default:deployment/a", "app", "a.yaml", ref("r/a:1"), ref("r/a:2")}};
   EXPECT_EQ(CommitMessage(one, false, "[ci skip]"), "Auto-release r/a:2\n");
   EXPECT_EQ(CommitMessage(one, true, "[ci skip]"), "Auto-release r/a:2\n\n[ci skip]\n");
   std::vector<PlannedChange> many = one;

@@ -46,8 +46,8 @@ EditCommitPushOutcome EditCommitPush(GitRepo& repo, const EditFn& edit,
                         fmt::format("push: the branch {}kept moving; gave up after {} attempts",
                                     branch, attempt)});
     }
-    spdlog::warn("push conflict branch={} attempt={}: fetching and editing again",
-                 options.branch, attempt);
+    spdlog::warn("push conflict branch={} attempt={}: fetching and editing again", options.branch,
+                 attempt);
   }
 }
 

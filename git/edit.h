@@ -23,7 +23,8 @@ struct WorkTreeEdit {
 };
 
 // Edits `root` (the clone's work tree, freshly synced at `head`).
-using EditFn = std::function<Result<WorkTreeEdit>(const std::string& root, const std::string& head)>;
+using EditFn =
+    std::function<Result<WorkTreeEdit>(const std::string& root, const std::string& head)>;
 
 struct EditCommitPushOptions {
   int attempts = 3;    // pushes tried before giving up on conflicts
@@ -37,9 +38,9 @@ struct EditCommitPushOutcome {
   // The branch head the loop ended on: the pushed commit, else the last head
   // synced ("" when no sync succeeded).
   std::string head;
-  std::string commit;  // pushed commit id; "" when nothing was pushed
-  int syncs = 0;       // successful syncs (0: the first one failed)
-  int conflicts = 0;   // non-fast-forward pushes, each followed by a re-edit
+  std::string commit;    // pushed commit id; "" when nothing was pushed
+  int syncs = 0;         // successful syncs (0: the first one failed)
+  int conflicts = 0;     // non-fast-forward pushes, each followed by a re-edit
   bool stopped = false;  // `stop` turned true before the push
   enum class Step { kNone, kSync, kEdit, kCommit, kPush };
   Step failed = Step::kNone;

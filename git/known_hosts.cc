@@ -1,6 +1,4 @@
 #include "git/known_hosts.h"
-#include "base/encoding.h"
-#include "base/glob.h"
 
 #include <fmt/format.h>
 #include <openssl/sha.h>
@@ -9,6 +7,9 @@
 #include <cstdint>
 #include <sstream>
 #include <vector>
+
+#include "base/encoding.h"
+#include "base/glob.h"
 
 namespace tagflow::git {
 namespace {

@@ -1,8 +1,8 @@
 #include "git/known_hosts.h"
 
-#include "base/encoding.h"
-
 #include <gtest/gtest.h>
+
+#include "base/encoding.h"
 
 namespace tagflow::git {
 namespace {

@@ -1,10 +1,11 @@
 // The libgit2 GitRepo against real servers on 127.0.0.1: a local bare repo,
 // git daemon, sshd, and git http-backend with Basic auth.
+#include "git/libgit2_repo.h"
+
 #include <gtest/gtest.h>
 
 #include <chrono>
 
-#include "git/libgit2_repo.h"
 #include "test/support/git_server.h"
 #include "test/support/process.h"
 

@@ -18,8 +18,8 @@
 #include <string>
 #include <vector>
 
-#include "git/url.h"
 #include "base/error.h"
+#include "git/url.h"
 
 namespace tagflow::git {
 

@@ -1,6 +1,4 @@
 #include "git/url.h"
-#include "base/strings.h"
-#include "base/url.h"
 
 #include <fmt/format.h>
 
@@ -9,9 +7,11 @@
 #include <charconv>
 #include <optional>
 
+#include "base/strings.h"
+#include "base/url.h"
+
 namespace tagflow::git {
 namespace {
-
 
 int HexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -218,6 +218,5 @@ std::string GitUrl::ForLibgit2() const {
   if (!path.starts_with('/')) out += '/';
   return out + path;
 }
-
 
 }  // namespace tagflow::git

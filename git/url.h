@@ -39,5 +39,4 @@ struct GitUrl {
 // Parses a remote URL. Errors are kInvalidInput, with the URL redacted.
 [[nodiscard]] Result<GitUrl> ParseGitUrl(std::string_view url);
 
-
 }  // namespace tagflow::git

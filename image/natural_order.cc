@@ -1,11 +1,11 @@
 #include "image/natural_order.h"
-#include "base/strings.h"
 
 #include <cstddef>
 
+#include "base/strings.h"
+
 namespace tagflow::image {
 namespace {
-
 
 // Length of the digit run starting at `s[i]`.
 size_t DigitRun(std::string_view s, size_t i) {

@@ -17,7 +17,8 @@ bool IsWordChar(char c) { return IsAlnum(c) || c == '_'; }
 bool IsLowerHex(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); }
 
 std::unexpected<Error> Invalid(std::string_view text, std::string_view why) {
-  return Fail(ErrorKind::kInvalidInput, fmt::format("invalid image reference \"{}\": {}", text, why));
+  return Fail(ErrorKind::kInvalidInput,
+              fmt::format("invalid image reference \"{}\": {}", text, why));
 }
 
 // path-component := [a-z0-9]+ ((\.|_|__|-+) [a-z0-9]+)*
@@ -52,7 +53,9 @@ bool IsValidDomain(std::string_view d) {
     size_t close = d.find(']');
     if (close == std::string_view::npos || close == 1) return false;
     std::string_view v6 = d.substr(1, close - 1);
-    if (!std::all_of(v6.begin(), v6.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) || c == ':'; }))
+    if (!std::all_of(v6.begin(), v6.end(), [](char c) {
+          return std::isxdigit(static_cast<unsigned char>(c)) || c == ':';
+        }))
       return false;
     std::string_view rest = d.substr(close + 1);
     if (!rest.empty()) {
@@ -126,7 +129,10 @@ Result<ImageRef> ImageRef::Parse(std::string_view text) {
     ref.digest_ = std::string(rest.substr(at + 1));
     rest = rest.substr(0, at);
     if (!IsValidDigest(ref.digest_))
-      return Invalid(text, fmt::format("digest \"{}\" is not algorithm:hex (sha256 needs 64 lower-case hex digits)", ref.digest_));
+      return Invalid(
+          text,
+          fmt::format("digest \"{}\" is not algorithm:hex (sha256 needs 64 lower-case hex digits)",
+                      ref.digest_));
   }
   size_t last_slash = rest.rfind('/');
   size_t last_colon = rest.rfind(':');
@@ -136,24 +142,29 @@ Result<ImageRef> ImageRef::Parse(std::string_view text) {
     rest = rest.substr(0, last_colon);
     if (tag.empty()) return Invalid(text, "the tag after ':' is empty");
     if (tag.size() > kMaxTagLength)
-      return Invalid(text, fmt::format("tag is {} characters long, at most {} allowed", tag.size(), kMaxTagLength));
+      return Invalid(text, fmt::format("tag is {} characters long, at most {} allowed", tag.size(),
+                                       kMaxTagLength));
     if (!IsValidTag(tag))
-      return Invalid(text, fmt::format("tag \"{}\" may only hold letters, digits, '_', '.' and '-' and must not start with '.' or '-'", tag));
+      return Invalid(text, fmt::format("tag \"{}\" may only hold letters, digits, '_', '.' and '-' "
+                                       "and must not start with '.' or '-'",
+                                       tag));
     ref.tag_ = std::string(tag);
   }
   if (rest.empty()) return Invalid(text, "the repository name is empty");
   if (rest.size() > kMaxNameLength)
-    return Invalid(text, fmt::format("repository name is {} characters long, at most {} allowed", rest.size(), kMaxNameLength));
+    return Invalid(text, fmt::format("repository name is {} characters long, at most {} allowed",
+                                     rest.size(), kMaxNameLength));
 
   // The first component is a domain when it has a '.' or ':', is "localhost",
   // or is not all lower-case (distribution's splitDockerDomain).
   std::string_view path = rest;
   if (size_t slash = rest.find('/'); slash != std::string_view::npos) {
     std::string_view first = rest.substr(0, slash);
-    bool has_upper = std::any_of(first.begin(), first.end(),
-                                 [](char c) { return c >= 'A' && c <= 'Z'; });
+    bool has_upper =
+        std::any_of(first.begin(), first.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
     if (first.find_first_of(".:[") != std::string_view::npos || first == "localhost" || has_upper) {
-      if (!IsValidDomain(first)) return Invalid(text, fmt::format("registry host \"{}\" is not a valid host[:port]", first));
+      if (!IsValidDomain(first))
+        return Invalid(text, fmt::format("registry host \"{}\" is not a valid host[:port]", first));
       ref.domain_ = std::string(first);
       path = rest.substr(slash + 1);
     }
@@ -163,11 +174,17 @@ Result<ImageRef> ImageRef::Parse(std::string_view text) {
   while (true) {
     size_t slash = path.find('/', start);
     std::string_view component = path.substr(start, slash - start);
-    if (component.empty()) return Invalid(text, "the repository path has an empty component ('//' or a trailing '/')");
+    if (component.empty())
+      return Invalid(text, "the repository path has an empty component ('//' or a trailing '/')");
     if (!IsValidPathComponent(component)) {
-      bool upper = std::any_of(component.begin(), component.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
-      return Invalid(text, upper ? fmt::format("repository path component \"{}\" must be lower-case", component)
-                                 : fmt::format("repository path component \"{}\" may only hold a-z, 0-9 and single separators (., _, __, -)", component));
+      bool upper = std::any_of(component.begin(), component.end(),
+                               [](char c) { return c >= 'A' && c <= 'Z'; });
+      return Invalid(
+          text, upper
+                    ? fmt::format("repository path component \"{}\" must be lower-case", component)
+                    : fmt::format("repository path component \"{}\" may only hold a-z, 0-9 and "
+                                  "single separators (., _, __, -)",
+                                  component));
     }
     if (slash == std::string_view::npos) break;
     start = slash + 1;

@@ -1,10 +1,11 @@
 #include "image/semver.h"
-#include "base/strings.h"
 
 #include <fmt/format.h>
 
 #include <array>
 #include <limits>
+
+#include "base/strings.h"
 
 namespace tagflow::image {
 namespace {

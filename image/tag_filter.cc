@@ -1,6 +1,4 @@
 #include "image/tag_filter.h"
-#include "base/strings.h"
-#include "base/glob.h"
 
 #include <fmt/format.h>
 #include <re2/re2.h>
@@ -9,12 +7,13 @@
 #include <utility>
 #include <variant>
 
+#include "base/glob.h"
+#include "base/strings.h"
+
 namespace tagflow::image {
 namespace {
 
 constexpr std::string_view kLatest = "latest";
-
-
 
 // A decimal number `-?[0-9]+(.[0-9]+)?`, kept as digits so that any length
 // compares exactly.

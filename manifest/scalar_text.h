@@ -12,8 +12,8 @@
 #include <string>
 #include <string_view>
 
-#include "manifest/yaml_tree.h"
 #include "base/error.h"
+#include "manifest/yaml_tree.h"
 
 namespace tagflow::manifest {
 

@@ -22,9 +22,9 @@
 #include <string_view>
 #include <vector>
 
+#include "base/error.h"
 #include "manifest/filesystem.h"
 #include "manifest/workload.h"
-#include "base/error.h"
 
 namespace tagflow::manifest {
 

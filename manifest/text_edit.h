@@ -7,8 +7,8 @@
 #include <string_view>
 #include <vector>
 
-#include "manifest/yaml_tree.h"
 #include "base/error.h"
+#include "manifest/yaml_tree.h"
 
 namespace tagflow::manifest::internal {
 

@@ -116,15 +116,14 @@ std::string_view StatusName(WorkloadResult::Status status) {
 }
 
 Result<ApplyOutcome> ApplyFileEdits(Filesystem& fs, const std::string& root,
-                                    std::span<const FileEdit> edits, ApplyMode mode,
-                                    bool dry_run) {
+                                    std::span<const FileEdit> edits, ApplyMode mode, bool dry_run) {
   const bool best_effort = mode == ApplyMode::kBestEffort;
   std::map<std::string, std::vector<size_t>> by_file;  // sorted by path
   for (size_t i = 0; i < edits.size(); ++i) by_file[edits[i].file].push_back(i);
 
   ApplyOutcome out;
   std::vector<std::pair<std::string, std::string>> changed;  // path, new contents
-  std::vector<std::vector<size_t>> changed_edits;             // the edits in each
+  std::vector<std::vector<size_t>> changed_edits;            // the edits in each
   auto refuse_file = [&](const std::vector<size_t>& indices, const Error& error) {
     for (size_t i : indices) out.refused.push_back({i, error, true});
   };
@@ -169,7 +168,8 @@ Result<ApplyOutcome> ApplyFileEdits(Filesystem& fs, const std::string& root,
     out.files.push_back(file);
   }
   if (dry_run) {
-    for (const auto& done : changed_edits) out.applied.insert(out.applied.end(), done.begin(), done.end());
+    for (const auto& done : changed_edits)
+      out.applied.insert(out.applied.end(), done.begin(), done.end());
     return out;
   }
   std::vector<std::string> written_files;

@@ -13,11 +13,11 @@
 #include <string>
 #include <vector>
 
+#include "base/error.h"
+#include "image/reference.h"
 #include "manifest/filesystem.h"
 #include "manifest/rewrite.h"
 #include "manifest/scan.h"
-#include "base/error.h"
-#include "image/reference.h"
 
 namespace tagflow::manifest {
 

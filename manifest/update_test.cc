@@ -172,8 +172,7 @@ TEST_F(UpdateTest, ReleaseChangesMatchingContainersOfUnlockedWorkloads) {
 
 TEST_F(UpdateTest, ReleaseWithForceAndCause) {
   std::vector<std::string> ids = {"shop:deployment/api"};
-  ReleaseSpec spec{
-      image::ImageRef::Parse("registry.example.com/shop/web:2.0.0").value(), {}, true};
+  ReleaseSpec spec{image::ImageRef::Parse("registry.example.com/shop/web:2.0.0").value(), {}, true};
   Result<ChangeSet> out = ReleaseImages(fs_, "/repo", scan_, ids, spec, Cause{"hotfix", ""}, false);
   ASSERT_TRUE(out) << out.error().message;
   EXPECT_EQ(out->commit_message,
@@ -194,8 +193,7 @@ TEST_F(UpdateTest, ReleaseOfAnImageNoContainerUsesIsSkipped) {
 TEST_F(UpdateTest, ReleaseAllImagesAsksTheLatestFunction) {
   std::vector<std::string> ids = {"shop:deployment/web"};
   ReleaseSpec spec;
-  spec.latest = [](const Workload&,
-                   const Container& c) -> Result<std::optional<image::ImageRef>> {
+  spec.latest = [](const Workload&, const Container& c) -> Result<std::optional<image::ImageRef>> {
     if (c.name == "proxy") return c.image.WithTag("v1.26.0");
     return std::nullopt;
   };

@@ -7,10 +7,10 @@
 #include <string_view>
 #include <vector>
 
-#include "manifest/policy.h"
-#include "manifest/scalar_text.h"
 #include "base/error.h"
 #include "image/reference.h"
+#include "manifest/policy.h"
+#include "manifest/scalar_text.h"
 
 namespace tagflow::manifest {
 

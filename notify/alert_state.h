@@ -19,8 +19,8 @@
 #include <string>
 #include <vector>
 
-#include "notify/event.h"
 #include "base/clock.h"
+#include "notify/event.h"
 
 namespace tagflow::notify {
 

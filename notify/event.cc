@@ -1,10 +1,11 @@
 #include "notify/event.h"
-#include "base/time.h"
 
 #include <fmt/format.h>
 
 #include <ctime>
 #include <nlohmann/json.hpp>
+
+#include "base/time.h"
 
 namespace tagflow::notify {
 
@@ -21,7 +22,6 @@ std::string_view EventKindName(EventKind kind) {
 }
 
 std::string ShortCommit(std::string_view commit) { return std::string(commit.substr(0, 7)); }
-
 
 nlohmann::json EventToJson(const Event& event, std::string_view text) {
   nlohmann::json changes = nlohmann::json::array();

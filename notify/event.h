@@ -48,7 +48,6 @@ struct Event {
 // The first 7 characters of a commit id (all of it when shorter).
 std::string ShortCommit(std::string_view commit);
 
-
 // The generic-webhook JSON of an event:
 // {"kind","time","repo","branch","commit","changes":[{"workload","container",
 // "old","new"}],"errors":[...],"text"}. `text` is the rendered message.

@@ -29,9 +29,9 @@ Result<PostResponse> HttpSender::Post(const PostRequest& request) {
   http.cancel = request.cancel;
   Result<HttpResponse> response = client_.Send(http);
   if (!response) {
-    return Fail(response.error().kind,
-                ScrubUrl(fmt::format("POST {}: {}", redacted, response.error().message),
-                         request.url));
+    return Fail(
+        response.error().kind,
+        ScrubUrl(fmt::format("POST {}: {}", redacted, response.error().message), request.url));
   }
   PostResponse out;
   out.status = response->status;

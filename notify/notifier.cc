@@ -38,7 +38,8 @@ Result<std::unique_ptr<Notifier>> Notifier::Create(NotifierOptions options, Send
   auto check_url = [](std::string_view flag, const std::string& url) -> Result<void> {
     if (url.empty() || IsHttpUrl(url)) return {};
     return Fail(ErrorKind::kInvalidInput,
-                fmt::format("{}: not an http:// or https:// URL: {}", flag, RedactUrl(url, UrlRedaction::kCredentialsAndPath)));
+                fmt::format("{}: not an http:// or https:// URL: {}", flag,
+                            RedactUrl(url, UrlRedaction::kCredentialsAndPath)));
   };
   for (auto [flag, url] :
        {std::pair<std::string_view, const std::string&>{"--slack-url", options.slack_url},
@@ -62,8 +63,7 @@ Result<std::unique_ptr<Notifier>> Notifier::Create(NotifierOptions options, Send
       new Notifier(std::move(options), std::move(*messages), sender, clock));
 }
 
-Notifier::Notifier(NotifierOptions options, Messages messages, Sender& sender,
-                   Clock& clock)
+Notifier::Notifier(NotifierOptions options, Messages messages, Sender& sender, Clock& clock)
     : options_(std::move(options)),
       messages_(std::move(messages)),
       slack_{options_.slack_url, options_.slack_channel, options_.slack_username,
@@ -198,9 +198,10 @@ void Notifier::FinishLocked(Delivery delivery, const Result<PostResponse>& resul
     return;
   }
   const std::string& url = delivery.request.url;
-  std::string error = result ? fmt::format("POST {}: HTTP {}{}", RedactUrl(url, UrlRedaction::kCredentialsAndPath), result->status,
-                                           BodySnippet(result->body))
-                             : result.error().message;
+  std::string error =
+      result ? fmt::format("POST {}: HTTP {}{}", RedactUrl(url, UrlRedaction::kCredentialsAndPath),
+                           result->status, BodySnippet(result->body))
+             : result.error().message;
   error = ScrubUrl(std::move(error), url);
   stats_.last_error = error;
   bool retryable =

@@ -30,12 +30,12 @@
 #include <string>
 #include <thread>
 
+#include "base/clock.h"
+#include "base/error.h"
 #include "notify/alert_state.h"
 #include "notify/event.h"
 #include "notify/payload.h"
 #include "notify/sender.h"
-#include "base/clock.h"
-#include "base/error.h"
 
 namespace tagflow::notify {
 
@@ -83,8 +83,7 @@ class Notifier {
   // negative interval. `sender` and `clock` are borrowed and must outlive the
   // Notifier. With no target configured the Notifier accepts and discards.
   [[nodiscard]] static Result<std::unique_ptr<Notifier>> Create(NotifierOptions options,
-                                                                Sender& sender,
-                                                                Clock& clock);
+                                                                Sender& sender, Clock& clock);
 
   // Stops with an immediate deadline if Stop was not called.
   ~Notifier();
@@ -131,8 +130,7 @@ class Notifier {
   void WaitLocked(std::unique_lock<std::mutex>& lock, std::condition_variable& cv,
                   Clock::duration left);
   // Books the outcome of one attempt; requeues it for a retry when allowed.
-  void FinishLocked(Delivery delivery, const Result<PostResponse>& result,
-                    Clock::time_point now);
+  void FinishLocked(Delivery delivery, const Result<PostResponse>& result, Clock::time_point now);
 
   const NotifierOptions options_;
   const Messages messages_;

@@ -1,10 +1,11 @@
 #include "notify/payload.h"
-#include "base/encoding.h"
 
 #include <fmt/format.h>
 
 #include <nlohmann/json.hpp>
 #include <utility>
+
+#include "base/encoding.h"
 
 namespace tagflow::notify {
 namespace {
@@ -58,7 +59,6 @@ std::string SlackPayload(std::string_view text, const SlackTarget& target) {
   if (!target.icon_url.empty()) json["icon_url"] = target.icon_url;
   return Dump(json);
 }
-
 
 PostRequest SlackRequest(const Event& event, const Messages& messages, const SlackTarget& target) {
   return JsonPost(target.url, SlackPayload(messages.Text(event, /*for_slack=*/true), target));

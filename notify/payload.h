@@ -5,11 +5,11 @@
 #include <string>
 #include <string_view>
 
+#include "base/encoding.h"
+#include "base/error.h"
 #include "notify/event.h"
 #include "notify/sender.h"
 #include "notify/template.h"
-#include "base/error.h"
-#include "base/encoding.h"
 
 namespace tagflow::notify {
 
@@ -46,7 +46,6 @@ struct SlackTarget {
 // `{"text": ..., "channel": ..., "username": ..., "icon_url": ...}`, the last
 // three only when set.
 std::string SlackPayload(std::string_view text, const SlackTarget& target);
-
 
 // POST requests with JSON content type: the Slack message, and the generic
 // webhook (EventToJson; signed with `X-Tagflow-Signature: sha256=<hex>` when

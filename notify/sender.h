@@ -31,8 +31,9 @@ struct PostRequest {
 
 struct PostResponse {
   int status = 0;
-  std::string body;                                 // at most the first few KiB
-  std::optional<std::chrono::seconds> retry_after;  // from a Retry-After header (seconds or HTTP-date)
+  std::string body;  // at most the first few KiB
+  std::optional<std::chrono::seconds>
+      retry_after;  // from a Retry-After header (seconds or HTTP-date)
 };
 
 class Sender {
@@ -45,6 +46,5 @@ class Sender {
   // callers must not share one Sender between threads without their own lock.
   [[nodiscard]] virtual Result<PostResponse> Post(const PostRequest& request) = 0;
 };
-
 
 }  // namespace tagflow::notify

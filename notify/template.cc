@@ -1,6 +1,4 @@
 #include "notify/template.h"
-#include "base/time.h"
-#include "base/strings.h"
 
 #include <fmt/format.h>
 
@@ -8,9 +6,11 @@
 #include <array>
 #include <utility>
 
+#include "base/strings.h"
+#include "base/time.h"
+
 namespace tagflow::notify {
 namespace {
-
 
 std::string JoinLines(const std::vector<std::string>& lines) {
   std::string out;

@@ -21,8 +21,8 @@
 #include <string_view>
 #include <vector>
 
-#include "notify/event.h"
 #include "base/error.h"
+#include "notify/event.h"
 
 namespace tagflow::notify {
 

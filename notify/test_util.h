@@ -9,11 +9,11 @@
 #include <string>
 #include <vector>
 
+#include "base/http.h"
 #include "notify/event.h"
+#include "notify/http_sender.h"
 #include "notify/notifier.h"
 #include "test/support/process.h"
-#include "notify/http_sender.h"
-#include "base/http.h"
 
 namespace tagflow::notify::test {
 

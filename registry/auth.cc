@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/encoding.h"
+#include "base/json.h"
 #include "base/strings.h"
 
 namespace tagflow::registry {
@@ -13,7 +14,6 @@ namespace {
 
 constexpr std::chrono::seconds kDefaultTokenLifetime{60};
 constexpr std::chrono::seconds kMaxExpiryMargin{10};
-
 
 bool IsTokenChar(char c) {
   return std::isalnum(static_cast<unsigned char>(c)) ||
@@ -172,7 +172,7 @@ Result<Authenticator::Token> Authenticator::FetchToken(
                 fmt::format("registry {}: token service {} answered HTTP {}", registry_host,
                             realm_url->authority, response->status));
   }
-  nlohmann::json doc = nlohmann::json::parse(response->body, nullptr, false);
+  nlohmann::json doc = ParseJsonOrDiscarded(response->body);
   Token token;
   if (doc.is_object()) {
     for (const char* field : {"token", "access_token"}) {

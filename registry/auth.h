@@ -13,9 +13,9 @@
 #include <string_view>
 
 #include "base/clock.h"
-#include "registry/docker_config.h"
 #include "base/error.h"
 #include "base/http.h"
+#include "registry/docker_config.h"
 
 namespace tagflow::registry {
 

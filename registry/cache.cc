@@ -7,6 +7,8 @@
 #include <chrono>
 #include <nlohmann/json.hpp>
 
+#include "base/json.h"
+
 namespace tagflow::registry {
 namespace {
 
@@ -75,16 +77,16 @@ std::string PlatformsJson(const std::vector<IndexEntry>& entries) {
 
 std::vector<IndexEntry> ParsePlatformsJson(const std::string& text) {
   std::vector<IndexEntry> entries;
-  auto doc = nlohmann::json::parse(text, nullptr, false);
+  auto doc = ParseJsonOrDiscarded(text);
   if (!doc.is_array()) return entries;
   for (const auto& e : doc) {
     if (!e.is_object()) continue;
     IndexEntry entry;
-    entry.digest = e.value("digest", "");
-    entry.media_type = e.value("mediaType", "");
-    entry.platform.os = e.value("os", "");
-    entry.platform.architecture = e.value("architecture", "");
-    entry.platform.variant = e.value("variant", "");
+    entry.digest = JsonString(e, "digest");
+    entry.media_type = JsonString(e, "mediaType");
+    entry.platform.os = JsonString(e, "os");
+    entry.platform.architecture = JsonString(e, "architecture");
+    entry.platform.variant = JsonString(e, "variant");
     entries.push_back(std::move(entry));
   }
   return entries;
@@ -221,7 +223,7 @@ std::optional<ImageRecord> Cache::GetImage(const std::string& digest) {
   r.media_type = Text(s, 0);
   if (sqlite3_column_type(s, 1) != SQLITE_NULL)
     r.config.created = FromNanos(sqlite3_column_int64(s, 1));
-  auto labels = nlohmann::json::parse(Text(s, 2), nullptr, false);
+  auto labels = ParseJsonOrDiscarded(Text(s, 2));
   if (labels.is_object()) {
     for (const auto& [key, value] : labels.items()) {
       if (value.is_string()) r.config.labels[key] = value.get<std::string>();

@@ -16,8 +16,8 @@
 #include <vector>
 
 #include "base/error.h"
-#include "registry/oci.h"
 #include "base/time.h"
+#include "registry/oci.h"
 
 struct sqlite3;
 struct sqlite3_stmt;

@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "base/encoding.h"
+#include "base/json.h"
 #include "registry/rate_limit.h"
 
 namespace tagflow::registry {
@@ -14,16 +15,14 @@ namespace {
 
 // "CODE: message" of the first entry of a registry error body, or "".
 std::string RegistryErrorText(std::string_view body) {
-  auto doc = nlohmann::json::parse(body, nullptr, false);
+  auto doc = ParseJsonOrDiscarded(body);
   if (!doc.is_object()) return "";
   auto errors = doc.find("errors");
   if (errors == doc.end() || !errors->is_array() || errors->empty()) return "";
   const auto& first = (*errors)[0];
   if (!first.is_object()) return "";
-  std::string code = first.value("code", "");
-  std::string message = first.contains("message") && first["message"].is_string()
-                            ? first["message"].get<std::string>()
-                            : "";
+  std::string code = JsonString(first, "code");
+  std::string message = JsonString(first, "message");
   if (code.empty()) return message;
   return message.empty() ? code : code + ": " + message;
 }
@@ -220,7 +219,7 @@ Result<std::vector<std::string>> Client::ListTags(const image::ImageRef& image) 
                   fmt::format("registry {}: repository {} not found", host, image.Repository()));
     }
     if (response->status != 200) return Fail(ResponseError(*response, host, what));
-    auto doc = nlohmann::json::parse(response->body, nullptr, false);
+    auto doc = ParseJsonOrDiscarded(response->body);
     if (!doc.is_object()) {
       return Fail(ErrorKind::kTransient, fmt::format("registry {}: the tag list of {} is not JSON",
                                                      host, image.Repository()));
@@ -251,7 +250,8 @@ Result<std::vector<std::string>> Client::ListTags(const image::ImageRef& image) 
   return tags;
 }
 
-Result<FetchedManifest> Client::GetManifest(const image::ImageRef& image, std::string_view reference) {
+Result<FetchedManifest> Client::GetManifest(const image::ImageRef& image,
+                                            std::string_view reference) {
   std::string host = image.ApiHost();
   std::string what = fmt::format("manifest {}{}{}", image.CanonicalName(),
                                  IsDigest(reference) ? "@" : ":", reference);

@@ -13,12 +13,12 @@
 #include <string_view>
 #include <vector>
 
-#include "registry/auth.h"
-#include "registry/docker_config.h"
 #include "base/error.h"
 #include "base/http.h"
-#include "registry/oci.h"
 #include "image/reference.h"
+#include "registry/auth.h"
+#include "registry/docker_config.h"
+#include "registry/oci.h"
 
 namespace tagflow::registry {
 
@@ -67,7 +67,8 @@ class Client {
                                                     std::string_view reference);
 
   // The image config blob `digest`, verified and parsed.
-  [[nodiscard]] Result<ImageConfig> GetImageConfig(const image::ImageRef& image, std::string_view digest);
+  [[nodiscard]] Result<ImageConfig> GetImageConfig(const image::ImageRef& image,
+                                                   std::string_view digest);
 
  private:
   struct HostState {
@@ -78,7 +79,8 @@ class Client {
   Result<HostState> Host(std::string_view host, bool again = false);
   // GET `url` of the image's repository with its Authorization, answering a
   // fresh 401 challenge once.
-  Result<HttpResponse> Get(const image::ImageRef& image, const std::string& url, std::string_view accept);
+  Result<HttpResponse> Get(const image::ImageRef& image, const std::string& url,
+                           std::string_view accept);
   Result<std::string> RepositoryUrl(const image::ImageRef& image, std::string_view suffix);
 
   HttpClient& http_;

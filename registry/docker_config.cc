@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "base/encoding.h"
+#include "base/json.h"
 
 namespace tagflow::registry {
 
@@ -36,7 +37,7 @@ Result<DockerConfig> DockerConfig::Load(const std::filesystem::path& path) {
 }
 
 Result<DockerConfig> DockerConfig::Parse(std::string_view json, std::string_view source) {
-  nlohmann::json doc = nlohmann::json::parse(json, nullptr, /*allow_exceptions=*/false);
+  nlohmann::json doc = ParseJsonOrDiscarded(json);
   if (doc.is_discarded() || !doc.is_object()) {
     return Fail(ErrorKind::kInvalidInput,
                 fmt::format("docker config {} is not a JSON object", source));

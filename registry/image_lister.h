@@ -8,10 +8,10 @@
 #include <string>
 #include <vector>
 
-#include "image/reference.h"
-#include "registry/scanner.h"
-#include "image/tag_filter.h"
 #include "base/time.h"
+#include "image/reference.h"
+#include "image/tag_filter.h"
+#include "registry/scanner.h"
 
 namespace tagflow::registry {
 

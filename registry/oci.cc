@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/json.h"
+
 namespace tagflow::registry {
 namespace {
 
@@ -61,7 +63,7 @@ std::string Platform::String() const {
 }
 
 Result<Manifest> ParseManifest(std::string_view content_type, std::string_view body) {
-  json doc = json::parse(body, nullptr, false);
+  json doc = ParseJsonOrDiscarded(body);
   if (doc.is_discarded() || !doc.is_object()) {
     return Fail(ErrorKind::kInvalidInput, "manifest is not a JSON object");
   }
@@ -130,7 +132,7 @@ const IndexEntry* SelectPlatform(const Manifest& index, const Platform& wanted) 
 }
 
 Result<ImageConfig> ParseImageConfig(std::string_view body) {
-  json doc = json::parse(body, nullptr, false);
+  json doc = ParseJsonOrDiscarded(body);
   if (doc.is_discarded() || !doc.is_object()) {
     return Fail(ErrorKind::kInvalidInput, "image config is not a JSON object");
   }

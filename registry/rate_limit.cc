@@ -8,10 +8,7 @@
 #include <ctime>
 
 namespace tagflow::registry {
-namespace {
-
-
-}  // namespace
+namespace {}  // namespace
 
 HostRateLimiter::HostRateLimiter(Clock& clock, RateLimitOptions options)
     : clock_(clock), options_(options) {}
@@ -86,7 +83,6 @@ bool IsTooManyRequests(const HttpResponse& response) {
   for (char& c : body) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return body.find("TOOMANYREQUESTS") != std::string::npos;
 }
-
 
 ThrottledHttpClient::ThrottledHttpClient(HttpClient& inner, HostRateLimiter& limiter,
                                          RegistryStats& metrics, Clock& clock)

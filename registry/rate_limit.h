@@ -12,9 +12,9 @@
 #include <string_view>
 
 #include "base/clock.h"
-#include "base/time.h"
 #include "base/error.h"
 #include "base/http.h"
+#include "base/time.h"
 #include "registry/stats.h"
 
 namespace tagflow::registry {
@@ -72,13 +72,13 @@ class HostRateLimiter {
 // error code (Docker Hub).
 bool IsTooManyRequests(const HttpResponse& response);
 
-
 // An HttpClient that sends through `inner` under the limiter's rules, retries
 // rate-limited requests after the wait they ask for, and counts every request
 // in `metrics` by host (the request URL's authority), kind and status.
 class ThrottledHttpClient : public HttpClient {
  public:
-  ThrottledHttpClient(HttpClient& inner, HostRateLimiter& limiter, RegistryStats& metrics, Clock& clock);
+  ThrottledHttpClient(HttpClient& inner, HostRateLimiter& limiter, RegistryStats& metrics,
+                      Clock& clock);
 
   Result<HttpResponse> Send(const HttpRequest& request) override;
 

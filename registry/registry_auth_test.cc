@@ -61,8 +61,8 @@ TEST_F(AuthRegistryTest, Htpasswd) {
   auto tags = good->client().ListTags(Image(server, "private/app"));
   ASSERT_TRUE(tags) << tags.error().message;
   EXPECT_EQ(*tags, (std::vector<std::string>{"1.0", "1.1"}));
-  auto scan =
-      good->scanner().ScanRepository({Image(server, "private/app"), {*image::TagFilter::Parse("*")}, {}});
+  auto scan = good->scanner().ScanRepository(
+      {Image(server, "private/app"), {*image::TagFilter::Parse("*")}, {}});
   ASSERT_TRUE(scan) << scan.error().message;
   EXPECT_EQ(FormatRfc3339(*scan->back().created), "2024-02-01T00:00:00Z");
 
@@ -82,8 +82,9 @@ TEST_F(AuthRegistryTest, TokenAuthCachesTokensPerScope) {
   server.PushIndex("team/two", "v2", {oci});
 
   auto s = Service(server, server.options().password);
-  std::vector<ScanTarget> targets = {{Image(server, "team/one"), {*image::TagFilter::Parse("*")}, {}},
-                                     {Image(server, "team/two"), {*image::TagFilter::Parse("*")}, {}}};
+  std::vector<ScanTarget> targets = {
+      {Image(server, "team/one"), {*image::TagFilter::Parse("*")}, {}},
+      {Image(server, "team/two"), {*image::TagFilter::Parse("*")}, {}}};
   auto first = s->scanner().Scan(targets);
   for (const auto& [name, scan] : first)
     ASSERT_TRUE(scan.tags) << name << ": " << scan.tags.error().message;

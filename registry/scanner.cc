@@ -56,7 +56,8 @@ class Scanner::Pending {
   std::unordered_map<std::string, size_t> index_;
 };
 
-Scanner::Scanner(Client& client, Cache* cache, RegistryStats& metrics, Clock& clock, ScanOptions options)
+Scanner::Scanner(Client& client, Cache* cache, RegistryStats& metrics, Clock& clock,
+                 ScanOptions options)
     : client_(client),
       cache_(cache),
       metrics_(metrics),
@@ -162,8 +163,9 @@ Result<std::vector<TagMetadata>> Scanner::ScanRepository(const ScanTarget& targe
   std::set<std::string, std::less<>> wanted(target.wanted.begin(), target.wanted.end());
   auto needed = [&](const std::string& tag) {
     if (wanted.contains(tag)) return true;
-    return std::any_of(target.filters.begin(), target.filters.end(),
-                       [&](const image::TagFilter& f) { return f.NeedsCreationTime() && f.Matches(tag); });
+    return std::any_of(
+        target.filters.begin(), target.filters.end(),
+        [&](const image::TagFilter& f) { return f.NeedsCreationTime() && f.Matches(tag); });
   };
 
   Pending pending;

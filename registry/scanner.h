@@ -13,13 +13,13 @@
 #include <string>
 #include <vector>
 
-#include "registry/cache.h"
-#include "registry/client.h"
 #include "base/clock.h"
-#include "registry/stats.h"
-#include "registry/oci.h"
 #include "image/reference.h"
 #include "image/tag_filter.h"
+#include "registry/cache.h"
+#include "registry/client.h"
+#include "registry/oci.h"
+#include "registry/stats.h"
 
 namespace tagflow::registry {
 
@@ -34,9 +34,9 @@ struct ScanOptions {
 
 // A repository to scan and what its containers need from it.
 struct ScanTarget {
-  image::ImageRef image;                   // its tag and digest are ignored
-  std::vector<image::TagFilter> filters;   // the policies of the containers using it
-  std::vector<std::string> wanted;  // tags whose metadata is needed anyway (current tags)
+  image::ImageRef image;                  // its tag and digest are ignored
+  std::vector<image::TagFilter> filters;  // the policies of the containers using it
+  std::vector<std::string> wanted;        // tags whose metadata is needed anyway (current tags)
 };
 
 struct TagMetadata {
@@ -50,7 +50,7 @@ struct TagMetadata {
 };
 
 struct RepositoryScan {
-  image::ImageRef image;         // as given in the first target for the repository
+  image::ImageRef image;  // as given in the first target for the repository
   bool excluded = false;  // filtered out by include/exclude: not scanned
   // Every tag of the repository in byte order, or why the repository could
   // not be listed (the message names the host and repository).

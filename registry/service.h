@@ -7,17 +7,17 @@
 
 #include <memory>
 
+#include "base/clock.h"
+#include "base/error.h"
+#include "base/http.h"
 #include "registry/auth.h"
 #include "registry/cache.h"
 #include "registry/client.h"
-#include "base/clock.h"
 #include "registry/docker_config.h"
-#include "base/error.h"
-#include "base/http.h"
-#include "registry/stats.h"
 #include "registry/options.h"
 #include "registry/rate_limit.h"
 #include "registry/scanner.h"
+#include "registry/stats.h"
 
 namespace tagflow::registry {
 

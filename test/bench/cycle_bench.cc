@@ -69,8 +69,7 @@ std::string MainTag(int image, int build) {
   return fmt::format("main-{:07x}", (image * 7919 + build * 104729) & 0xfffffff);
 }
 std::string Created(int image, int step) {
-  return FormatRfc3339(
-      TimePoint(std::chrono::seconds(1'700'000'000 + step * 3600 + image)));
+  return FormatRfc3339(TimePoint(std::chrono::seconds(1'700'000'000 + step * 3600 + image)));
 }
 
 // One finished `tagflow` process.

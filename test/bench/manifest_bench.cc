@@ -275,8 +275,7 @@ int main(int argc, char** argv) {
   std::vector<Edit> edits;
   std::string edits_json = "[";
   for (const Target& t : targets) {
-    edits.push_back(
-        ImageEdit{t.id, t.container, tagflow::image::ImageRef::Parse(t.image).value()});
+    edits.push_back(ImageEdit{t.id, t.container, tagflow::image::ImageRef::Parse(t.image).value()});
     edits_json += fmt::format(
         "{}{{\"file\": \"{}\", \"name\": \"{}\", \"container\": \"{}\", \"image\": \"{}\"}}",
         edits_json.size() > 1 ? ", " : "", t.file, t.name, t.container, t.image);

@@ -20,8 +20,8 @@
 #include <thread>
 #include <vector>
 
-#include "registry/service.h"
 #include "base/time.h"
+#include "registry/service.h"
 #include "test/support/registry_server.h"
 
 namespace {

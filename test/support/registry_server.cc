@@ -210,7 +210,8 @@ RegistryServer::RegistryServer(Options options) : options_(std::move(options)) {
   std::string config =
       "version: 0.1\n"
       "log:\n  level: error\n  accesslog:\n    disabled: " +
-      std::string(options_.access_log ? "false" : "true") + "\n"
+      std::string(options_.access_log ? "false" : "true") +
+      "\n"
       "storage:\n  filesystem:\n    rootdirectory: " +
       (dir_.path() / "storage").string() +
       "\n  maintenance:\n    uploadpurging:\n      enabled: false\n"
