@@ -1,4 +1,5 @@
 #include "base/time.h"
+#include "base/strings.h"
 
 #include <fmt/format.h>
 
@@ -70,7 +71,7 @@ std::optional<TimePoint> ParseTimestamp(std::string_view text) {
       ++i;
       int64_t scale = 100'000'000;
       size_t start = i;
-      while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) {
+      while (i < text.size() && IsDigit(text[i])) {
         nanos += (text[i] - '0') * scale;
         scale /= 10;
         ++i;
@@ -148,7 +149,7 @@ Result<std::chrono::milliseconds> ParseDuration(std::string_view text) {
   bool any = false;
   while (i < text.size()) {
     size_t start = i;
-    while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i;
+    while (i < text.size() && IsDigit(text[i])) ++i;
     if (start == i) return bad();
     long long n = 0;
     for (size_t k = start; k < i; ++k) {

@@ -147,6 +147,62 @@ Result<nlohmann::json> FetchFromDaemon(const std::string& url) {
   return std::move(*doc);
 }
 
+// The images of the selected workloads, as the daemon's API would list them.
+// Returns an exit code when it cannot go on; `failed` tells of partial
+// failures (a file that did not scan, an unknown workload).
+using Images = std::expected<nlohmann::json, int>;
+
+Images FromDaemon(const ListImagesFlags& f, const std::vector<std::string>& wanted,
+                  CliContext& ctx) {
+  Result<nlohmann::json> fetched = FetchFromDaemon(f.url);
+  if (!fetched) {
+    ctx.err << "error: " << fetched.error().message << "\n";
+    return std::unexpected(kExitFailed);
+  }
+  nlohmann::json images = nlohmann::json::array();
+  for (const auto& w : *fetched) {
+    if (Selected(JsonString(w, "ID"), f, wanted)) images.push_back(w);
+  }
+  return images;
+}
+
+Images FromRepository(const ListImagesFlags& f, const std::vector<std::string>& wanted,
+                      CliContext& ctx, bool& failed) {
+  auto fail = [&ctx](const Error& error, int code) {
+    ctx.err << "error: " << error.message << "\n";
+    return std::unexpected(code);
+  };
+  if (Result<void> r = registry::Validate(f.registry); !r) return fail(r.error(), kExitUsage);
+  std::string root = f.repo;
+  std::unique_ptr<git::GitRepo> clone;
+  if (!f.git.url.empty()) {
+    Result<std::unique_ptr<git::GitRepo>> opened = git::OpenGitRepo(f.git);
+    if (!opened) return fail(opened.error(), kExitUsage);
+    clone = std::move(*opened);
+    if (Result<std::string> head = clone->Sync(); !head) return fail(head.error(), kExitFailed);
+    root = clone->WorkTree().string();
+  }
+  Result<manifest::ScanResult> scan = manifest::Scan(ctx.fs, root, f.paths);
+  if (!scan) return fail(scan.error(), kExitUsage);
+  PrintProblems(scan->problems, ctx.err);
+  failed = scan->HasErrors();
+  std::vector<manifest::Workload> selected;
+  for (const manifest::Workload& w : scan->workloads) {
+    if (Selected(w.id, f, wanted)) selected.push_back(w);
+  }
+  for (const std::string& id : wanted) {
+    if (!scan->Find(id)) {
+      ctx.err << "error: workload " << id << " not found\n";
+      failed = true;
+    }
+  }
+  SystemClock clock;
+  Result<std::unique_ptr<registry::RegistryService>> service =
+      registry::RegistryService::Create(f.registry, clock);
+  if (!service) return fail(service.error(), kExitUsage);
+  return daemon::ImagesJson(daemon::ListImagesFor((*service)->scanner(), selected));
+}
+
 int RunListImages(ListImagesFlags& f, CliContext& ctx) {
   if (Result<void> r = SetupLogging(f.log.format, f.log.level); !r) {
     ctx.err << "error: " << r.error().message << "\n";
@@ -166,69 +222,14 @@ int RunListImages(ListImagesFlags& f, CliContext& ctx) {
     }
     wanted.push_back(*id);
   }
-
-  nlohmann::json images;
   bool failed = false;
-  if (!f.url.empty()) {
-    Result<nlohmann::json> fetched = FetchFromDaemon(f.url);
-    if (!fetched) {
-      ctx.err << "error: " << fetched.error().message << "\n";
-      return kExitFailed;
-    }
-    images = nlohmann::json::array();
-    for (const auto& w : *fetched) {
-      if (Selected(JsonString(w, "ID"), f, wanted)) images.push_back(w);
-    }
-  } else {
-    if (Result<void> r = registry::Validate(f.registry); !r) {
-      ctx.err << "error: " << r.error().message << "\n";
-      return kExitUsage;
-    }
-    std::string root = f.repo;
-    std::unique_ptr<git::GitRepo> clone;
-    if (!f.git.url.empty()) {
-      Result<std::unique_ptr<git::GitRepo>> opened = git::OpenGitRepo(f.git);
-      if (!opened) {
-        ctx.err << "error: " << opened.error().message << "\n";
-        return kExitUsage;
-      }
-      clone = std::move(*opened);
-      if (Result<std::string> head = clone->Sync(); !head) {
-        ctx.err << "error: " << head.error().message << "\n";
-        return kExitFailed;
-      }
-      root = clone->WorkTree().string();
-    }
-    Result<manifest::ScanResult> scan = manifest::Scan(ctx.fs, root, f.paths);
-    if (!scan) {
-      ctx.err << "error: " << scan.error().message << "\n";
-      return kExitUsage;
-    }
-    PrintProblems(scan->problems, ctx.err);
-    failed = scan->HasErrors();
-    std::vector<manifest::Workload> selected;
-    for (const manifest::Workload& w : scan->workloads) {
-      if (Selected(w.id, f, wanted)) selected.push_back(w);
-    }
-    for (const std::string& id : wanted) {
-      if (!scan->Find(id)) {
-        ctx.err << "error: workload " << id << " not found\n";
-        failed = true;
-      }
-    }
-    SystemClock clock;
-    Result<std::unique_ptr<registry::RegistryService>> service =
-        registry::RegistryService::Create(f.registry, clock);
-    if (!service) {
-      ctx.err << "error: " << service.error().message << "\n";
-      return kExitUsage;
-    }
-    images = daemon::ImagesJson(daemon::ListImagesFor((*service)->scanner(), selected));
-  }
+  Images images = f.url.empty() ? FromRepository(f, wanted, ctx, failed)
+                                : FromDaemon(f, wanted, ctx);
+  if (!images) return images.error();
   if (f.output == "json") {
-    ctx.out << images.dump(2) << "\n";
+    ctx.out << images->dump(2) << "\n";
   } else {
-    ctx.out << ImagesTable(images, f.limit, !f.no_headers);
+    ctx.out << ImagesTable(*images, f.limit, !f.no_headers);
   }
   return failed ? kExitFailed : kExitOk;
 }

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "daemon/hooks.h"
+#include "base/strings.h"
 
 namespace tagflow::daemon {
 namespace {
@@ -18,10 +19,7 @@ constexpr size_t kMaxBody = 1 << 20;
 HeaderMap LowerHeaders(const httplib::Headers& headers) {
   HeaderMap out;
   for (const auto& [k, v] : headers) {
-    std::string key = k;
-    std::transform(key.begin(), key.end(), key.begin(),
-                   [](unsigned char c) { return std::tolower(c); });
-    out[key] = v;
+    out[Lower(k)] = v;
   }
   return out;
 }

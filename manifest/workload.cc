@@ -1,4 +1,5 @@
 #include "manifest/workload.h"
+#include "base/strings.h"
 
 #include <fmt/format.h>
 
@@ -34,10 +35,7 @@ const Container* Workload::FindContainer(std::string_view wanted) const {
 }
 
 std::string MakeWorkloadId(std::string_view ns, std::string_view kind, std::string_view name) {
-  std::string lower(kind);
-  std::transform(lower.begin(), lower.end(), lower.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return fmt::format("{}:{}/{}", ns, lower, name);
+  return fmt::format("{}:{}/{}", ns, Lower(kind), name);
 }
 
 Result<std::string> NormalizeWorkloadId(std::string_view id, std::string_view default_ns) {

@@ -10,14 +10,14 @@
 
 #include "base/encoding.h"
 #include "base/json.h"
+#include "base/strings.h"
 
 namespace tagflow::registry {
 
 std::string NormalizeRegistryHost(std::string_view key) {
   if (size_t sep = key.find("://"); sep != std::string_view::npos) key.remove_prefix(sep + 3);
   key = key.substr(0, key.find('/'));
-  std::string host(key);
-  for (char& c : host) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  std::string host = Lower(key);
   if (host == "index.docker.io" || host == "registry-1.docker.io" ||
       host == "registry.hub.docker.com") {
     return "docker.io";

@@ -1,4 +1,5 @@
 #include "registry/rate_limit.h"
+#include "base/strings.h"
 
 #include <fmt/chrono.h>
 #include <fmt/format.h>
@@ -79,9 +80,8 @@ std::optional<Clock::time_point> HostRateLimiter::BackoffUntil(std::string_view 
 bool IsTooManyRequests(const HttpResponse& response) {
   if (response.status == 429) return true;
   if (response.status < 400) return false;
-  std::string body = response.body.substr(0, 4096);
-  for (char& c : body) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return body.find("TOOMANYREQUESTS") != std::string::npos;
+  return Lower(std::string_view(response.body).substr(0, 4096)).find("toomanyrequests") !=
+         std::string::npos;
 }
 
 ThrottledHttpClient::ThrottledHttpClient(HttpClient& inner, HostRateLimiter& limiter,
