@@ -22,18 +22,10 @@ class RedactingFormatter final : public spdlog::formatter {
   explicit RedactingFormatter(LogFormat format) : format_(format) {}
 
   void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
-    std::string text = RedactSecrets(std::string_view(msg.payload.data(), msg.payload.size()));
-    auto level_view = spdlog::level::to_string_view(msg.level);
-    std::string_view level(level_view.data(), level_view.size());
-    std::string line;
-    if (format_ == LogFormat::kJson) {
-      nlohmann::json j = {
-          {"ts", FormatRfc3339(msg.time, TimePrecision::kMillis)}, {"level", level}, {"msg", text}};
-      line = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
-    } else {
-      line = fmt::format("{} {:<5} {}\n", FormatRfc3339(msg.time, TimePrecision::kMillis), level,
-                         text);
-    }
+    auto level = spdlog::level::to_string_view(msg.level);
+    std::string line =
+        FormatLogLine(format_, msg.time, std::string_view(level.data(), level.size()),
+                      std::string_view(msg.payload.data(), msg.payload.size()));
     dest.append(line.data(), line.data() + line.size());
   }
 
@@ -45,7 +37,39 @@ class RedactingFormatter final : public spdlog::formatter {
   LogFormat format_;
 };
 
+// Control characters as escapes; everything else (UTF-8 too) as it is.
+std::string EscapeControl(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    auto u = static_cast<unsigned char>(c);
+    if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (u < 0x20 || u == 0x7f) {
+      out += fmt::format("\\x{:02x}", u);
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
 }  // namespace
+
+std::string FormatLogLine(LogFormat format, TimePoint time, std::string_view level,
+                          std::string_view message) {
+  std::string text = RedactSecrets(message);
+  std::string ts = FormatRfc3339(time, TimePrecision::kMillis);
+  if (format == LogFormat::kJson) {
+    nlohmann::json j = {{"ts", ts}, {"level", level}, {"msg", text}};
+    return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  }
+  return fmt::format("{} {:<5} {}\n", ts, level, EscapeControl(text));
+}
 
 Result<void> SetupLogging(std::string_view format, std::string_view level) {
   LogFormat f;

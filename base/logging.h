@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "base/error.h"
+#include "base/time.h"
 
 namespace tagflow {
 
@@ -25,5 +26,13 @@ enum class LogFormat { kText, kJson };
 // `password=...`/`token=...` values, and the secret path of Slack incoming
 // webhooks (`hooks.slack.com/services/***`).
 std::string RedactSecrets(std::string_view text);
+
+// One log record as it is written, '\n'-terminated: text
+// `<ts> <level> <message>` with control characters of the message escaped
+// (`\n`, `\r`, `\t`, `\xNN`), so text from outside (a file name holding a
+// newline) cannot forge a second line; or one JSON object per line.
+// Secrets are redacted first (RedactSecrets).
+std::string FormatLogLine(LogFormat format, TimePoint time, std::string_view level,
+                          std::string_view message);
 
 }  // namespace tagflow

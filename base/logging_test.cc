@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <chrono>
+
 namespace tagflow {
 namespace {
 
@@ -30,6 +33,19 @@ TEST(RedactSecretsTest, LeavesOrdinaryTextAlone) {
   std::string s =
       "cycle done changes=3 image=localhost:5000/app:v1.2.3 workload=default:deployment/app";
   EXPECT_EQ(RedactSecrets(s), s);
+}
+
+TEST(FormatLogLineTest, ControlCharactersCannotForgeALine) {
+  TimePoint t{std::chrono::seconds(1'700'000'000)};
+  std::string text = FormatLogLine(LogFormat::kText, t, "error",
+                                   "apps/evil\n2023-11-14T22:13:20.000Z info  cycle done\x1b[2J");
+  EXPECT_EQ(text,
+            "2023-11-14T22:13:20.000Z error apps/evil\\n2023-11-14T22:13:20.000Z info  cycle "
+            "done\\x1b[2J\n");
+  EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 1);
+  std::string json = FormatLogLine(LogFormat::kJson, t, "info", "a\nb");
+  EXPECT_EQ(std::count(json.begin(), json.end(), '\n'), 1);
+  EXPECT_NE(json.find(R"("msg":"a\nb")"), std::string::npos) << json;
 }
 
 TEST(SetupLoggingTest, RejectsUnknownFormatAndLevel) {

@@ -73,7 +73,11 @@ Plan MakePlan(const std::vector<AutomatedContainer>& automated,
     const std::vector<registry::TagMetadata>& tags = *scan->second.tags;
     std::vector<image::TagInfo> infos;
     infos.reserve(tags.size());
-    for (const registry::TagMetadata& t : tags) infos.push_back(t.Info());
+    for (const registry::TagMetadata& t : tags) {
+      // The registry client drops tags outside the grammar; this keeps any
+      // other source from ever writing one (a tag is written into YAML).
+      if (image::IsValidTag(t.tag)) infos.push_back(t.Info());
+    }
 
     std::vector<std::string> unknown;
     std::vector<image::TagInfo> candidates = ac.filter.Select(infos, &unknown);
@@ -104,6 +108,13 @@ Plan MakePlan(const std::vector<AutomatedContainer>& automated,
         plan.problems.push_back(Problem(ac, d.error().kind,
                                         fmt::format("cannot resolve the digest of {}:{}: {}",
                                                     image.Name(), best.tag, d.error().message)));
+        continue;
+      }
+      if (!image::IsValidDigest(*d)) {
+        plan.problems.push_back(Problem(
+            ac, ErrorKind::kInvalidInput,
+            fmt::format("the registry gave {}:{} a digest that is not algorithm:hex; not updated",
+                        image.Name(), best.tag)));
         continue;
       }
       digest = *d;

@@ -166,6 +166,31 @@ TEST_F(PlanTest, LatestIsNeverACandidateByDefault) {
   EXPECT_THAT(Run().changes, IsEmpty());
 }
 
+TEST_F(PlanTest, TagsOutsideTheGrammarAreNeverCandidates) {
+  Load(Deployment("web", "localhost:5000/web:a",
+                  kAutomated + std::string("    fluxcd.io/tag.app: alphabetical:*\n")));
+  // A hostile source: each of these sorts after "b" and would win.
+  Tags("localhost:5000/web", {{"a", "", At(1), ""},
+                              {"b", "", At(1), ""},
+                              {"zz\nkind: Secret", "", At(1), ""},
+                              {"zz\": x", "", At(1), ""},
+                              {"zz#x", "", At(1), ""}});
+  Plan plan = Run();
+  ASSERT_EQ(plan.changes.size(), 1u);
+  EXPECT_EQ(plan.changes[0].to.String(), "localhost:5000/web:b");
+}
+
+TEST_F(PlanTest, ADigestOutsideTheGrammarIsAProblemNotAnUpdate) {
+  Load(Deployment("web", "localhost:5000/web:v1@sha256:" + std::string(64, 'a'), kAutomated));
+  Tags("localhost:5000/web", {{"v1", "", At(1), ""}, {"v2", "", At(2), ""}});
+  Plan plan = MakePlan(automated_, scans_, [](const image::ImageRef&, const std::string&) {
+    return Result<std::string>("sha256:not-hex\nkind: Secret");
+  });
+  EXPECT_THAT(plan.changes, IsEmpty());
+  ASSERT_EQ(plan.problems.size(), 1u);
+  EXPECT_THAT(plan.problems[0].message, HasSubstr("not algorithm:hex"));
+}
+
 TEST(CommitMessageTest, FluxV1Format) {
   auto ref = [](const char* s) { return image::ImageRef::Parse(s).value(); };
   std::vector<PlannedChange> one = {

@@ -132,7 +132,10 @@ class Libgit2Repo final : public GitRepo {
   std::string Scrub(std::string text) const;
   Result<void> PushRefspec(const std::string& refspec, std::string_view action,
                            NetworkDeadline& deadline);
-  Result<std::string> RemoteTagTarget(const std::string& tag, NetworkDeadline& deadline);
+  // The commit the remote ref `name` points at (peeled), "" when absent.
+  Result<std::string> RemoteRefTarget(const std::string& name, NetworkDeadline& deadline);
+  // The first parent of `commit` in the clone, "" when it has none.
+  std::string ParentOf(const std::string& commit) const;
 
   GitOptions options_;
   GitUrl url_;
@@ -417,21 +420,50 @@ Result<void> Libgit2Repo::PushRefspec(const std::string& refspec, std::string_vi
                                 reasons)));
 }
 
-Result<void> Libgit2Repo::Push() {
-  if (auto head = Head(); !head) return Fail(head.error());
-  NetworkDeadline deadline(options_.timeout);
-  return PushRefspec(fmt::format("refs/heads/{0}:refs/heads/{0}", options_.branch),
-                     fmt::format("pushing branch {} to", options_.branch), deadline);
+std::string Libgit2Repo::ParentOf(const std::string& commit) const {
+  git_oid oid;
+  git_commit* raw = nullptr;
+  if (git_oid_fromstr(&oid, commit.c_str()) < 0 || git_commit_lookup(&raw, repo_.get(), &oid) < 0)
+    return "";
+  CommitPtr owned(raw);
+  const git_oid* parent = git_commit_parentcount(raw) > 0 ? git_commit_parent_id(raw, 0) : nullptr;
+  return parent != nullptr ? OidHex(*parent) : "";
 }
 
-// The commit the remote tag points at (peeled), "" when there is no such tag.
-Result<std::string> Libgit2Repo::RemoteTagTarget(const std::string& tag,
+Result<void> Libgit2Repo::Push() {
+  auto head = Head();
+  if (!head) return Fail(head.error());
+  const std::string ref = fmt::format("refs/heads/{}", options_.branch);
+  NetworkDeadline deadline(options_.timeout);
+  Result<void> pushed = PushRefspec(fmt::format("{0}:{0}", ref),
+                                    fmt::format("pushing branch {} to", options_.branch), deadline);
+  if (pushed || pushed.error().kind == ErrorKind::kConflict) return pushed;
+  // Refused for another reason, or the transfer failed. A server's own
+  // compare-and-swap ("failed to update ref", "cannot lock ref ... but
+  // expected", a hook that moved the branch) says so in words that vary by
+  // server: ask where the branch is now. Moved on from our base: a conflict,
+  // fetched and re-planned by the caller. Our commit there: it landed. Not
+  // moved: the refusal stands, with the server's message.
+  NetworkDeadline check(options_.timeout);
+  Result<std::string> now = RemoteRefTarget(ref, check);
+  if (!now) return pushed;
+  if (*now == *head) return {};
+  std::string base = ParentOf(*head);
+  if (!now->empty() && !base.empty() && *now != base) {
+    return Fail(ErrorKind::kConflict,
+                fmt::format("{}; the branch {} moved to {} meanwhile", pushed.error().message,
+                            options_.branch, now->substr(0, 12)));
+  }
+  return pushed;
+}
+
+Result<std::string> Libgit2Repo::RemoteRefTarget(const std::string& name,
                                                  NetworkDeadline& deadline) {
   Session session{this, &deadline};
   auto remote = NewRemote();
   if (!remote) return Fail(remote.error());
   git_remote_callbacks callbacks = Callbacks(&session);
-  const std::string action = fmt::format("listing tag {} at", tag);
+  const std::string action = fmt::format("listing {} at", name);
   if (int rc = git_remote_connect(remote->get(), GIT_DIRECTION_FETCH, &callbacks, nullptr, nullptr);
       rc < 0) {
     return Fail(NetworkError(rc, action, session));
@@ -441,7 +473,7 @@ Result<std::string> Libgit2Repo::RemoteTagTarget(const std::string& tag,
   if (int rc = git_remote_ls(&heads, &count, remote->get()); rc < 0) {
     return Fail(NetworkError(rc, action, session));
   }
-  const std::string name = "refs/tags/" + tag, peeled = name + "^{}";
+  const std::string peeled = name + "^{}";
   std::string target;
   for (size_t i = 0; i < count; ++i) {
     if (heads[i]->name == peeled) return OidHex(heads[i]->oid);  // annotated: the commit
@@ -465,7 +497,7 @@ Result<bool> Libgit2Repo::MoveTag(const std::string& tag, const std::string& com
   }
   Owned<git_object, git_object_free> target(raw_target);
   NetworkDeadline deadline(options_.timeout);
-  auto current = RemoteTagTarget(tag, deadline);
+  auto current = RemoteRefTarget("refs/tags/" + tag, deadline);
   if (!current) return Fail(current.error());
   if (*current == commit) return false;
   git_signature* raw_sig = nullptr;

@@ -2,6 +2,7 @@
 // git daemon, sshd, and git http-backend with Basic auth.
 #include "git/libgit2_repo.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -25,6 +26,7 @@ using tagflow::testing::SilentServer;
 using tagflow::testing::SshServer;
 using tagflow::testing::TempDir;
 using tagflow::testing::WriteFile;
+using ::testing::HasSubstr;
 
 constexpr const char* kManifest = "kind: Deployment\nimage: example.com/app:1.0 # pinned\n";
 constexpr const char* kUpdated = "kind: Deployment\nimage: example.com/app:1.1 # pinned\n";
@@ -253,6 +255,69 @@ TEST_F(GitRepoTest, NonFastForwardPushIsAConflictAndSyncCatchesUp) {
   ASSERT_TRUE(mine->Push());
   EXPECT_EQ(GitOutput(bare_, "log --format=%s master"),
             "my change\ntheir change\nInitial commit\n");
+}
+
+// A pre-receive hook that, on the first push only, moves master to a commit
+// prepared in refs/their and exits 0: receive-pack's own compare-and-swap of
+// master then fails ("failed to update ref"), the refusal a server gives when
+// two pushes meet.
+void InstallBranchMovingHook(const fs::path& bare, const std::string& their_commit) {
+  GitOutput(bare, "update-ref refs/their " + their_commit);
+  fs::path hook = bare / "hooks" / "pre-receive";
+  WriteFile(hook,
+            "#!/bin/sh\n"
+            "cat >/dev/null\n"
+            "if [ ! -e \"$GIT_DIR/moved\" ]; then\n"
+            "  touch \"$GIT_DIR/moved\"\n"
+            "  unset GIT_QUARANTINE_PATH GIT_OBJECT_DIRECTORY GIT_ALTERNATE_OBJECT_DIRECTORIES\n"
+            "  git update-ref refs/heads/master refs/their\n"
+            "fi\n"
+            "exit 0\n");
+  fs::permissions(hook, fs::perms::owner_all | fs::perms::group_read | fs::perms::others_read);
+}
+
+TEST_F(GitRepoTest, ServerSideRefusalAfterTheBranchMovedIsAConflict) {
+  GitDaemon daemon(root_);
+  std::string theirs = GitOutput(bare_, "commit-tree master^{tree} -p master -m 'their change'");
+  theirs.erase(theirs.find_last_not_of('\n') + 1);
+  ASSERT_EQ(theirs.size(), 40u);
+  InstallBranchMovingHook(bare_, theirs);
+
+  auto mine = Open(Options(daemon.Url("repo.git")));
+  ASSERT_TRUE(mine->Sync());
+  WriteFile(mine->WorkTree() / "apps/app.yaml", kUpdated);
+  ASSERT_TRUE(mine->Commit({"apps/app.yaml"}, "my change"));
+  auto pushed = mine->Push();
+  ASSERT_FALSE(pushed);
+  EXPECT_EQ(pushed.error().kind, ErrorKind::kConflict) << pushed.error().message;
+  EXPECT_THAT(pushed.error().message, HasSubstr("moved to " + theirs.substr(0, 12)));
+  EXPECT_EQ(GitRevParse(bare_, "master"), theirs);
+
+  // Re-planned on top of the moved branch, the second push lands: both
+  // commits, no duplicate, nothing forced.
+  EXPECT_EQ(mine->Sync(), theirs);
+  WriteFile(mine->WorkTree() / "apps/app.yaml", kUpdated);
+  ASSERT_TRUE(mine->Commit({"apps/app.yaml"}, "my change"));
+  auto again = mine->Push();
+  ASSERT_TRUE(again) << again.error().message;
+  EXPECT_EQ(GitOutput(bare_, "log --format=%s master"),
+            "my change\ntheir change\nInitial commit\n");
+}
+
+TEST_F(GitRepoTest, AHookThatDeclinesWithoutMovingTheBranchIsAFailureWithItsMessage) {
+  GitDaemon daemon(root_);
+  fs::path hook = bare_ / "hooks" / "pre-receive";
+  WriteFile(hook, "#!/bin/sh\ncat >/dev/null\necho 'policy: no bots on master' >&2\nexit 1\n");
+  fs::permissions(hook, fs::perms::owner_all | fs::perms::group_read | fs::perms::others_read);
+  auto mine = Open(Options(daemon.Url("repo.git")));
+  ASSERT_TRUE(mine->Sync());
+  WriteFile(mine->WorkTree() / "apps/app.yaml", kUpdated);
+  ASSERT_TRUE(mine->Commit({"apps/app.yaml"}, "my change"));
+  auto pushed = mine->Push();
+  ASSERT_FALSE(pushed);
+  EXPECT_NE(pushed.error().kind, ErrorKind::kConflict);
+  EXPECT_THAT(pushed.error().message, HasSubstr("hook declined"));
+  EXPECT_EQ(GitRevParse(bare_, "master"), seed_);
 }
 
 TEST_F(GitRepoTest, MoveTagMovesTheRemoteTagOnlyWhenNeeded) {

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <optional>
 
 namespace tagflow::manifest {
@@ -302,6 +303,27 @@ std::string RenderScalar(std::string_view value, QuoteStyle style, std::string_v
       return DoubleQuote(value);
   }
   return DoubleQuote(value);
+}
+
+Result<std::string> RenderScalarInStyle(std::string_view value, QuoteStyle style,
+                                        std::string_view old_value) {
+  std::string rendered = RenderScalar(value, style, old_value);
+  bool kept = style == QuoteStyle::kDouble || (style == QuoteStyle::kPlain && rendered == value) ||
+              (style == QuoteStyle::kSingle && rendered.front() == '\'');
+  if (!kept) {
+    return Fail(ErrorKind::kInvalidInput,
+                fmt::format("the new value {} cannot be written as a {} scalar", DoubleQuote(value),
+                            QuoteStyleName(style)));
+  }
+  bool control = std::any_of(value.begin(), value.end(), [](char c) {
+    auto u = static_cast<unsigned char>(c);
+    return u < 0x20 || u == 0x7f;
+  });
+  if (control) {
+    return Fail(ErrorKind::kInvalidInput,
+                fmt::format("the new value {} holds control characters", DoubleQuote(value)));
+  }
+  return rendered;
 }
 
 std::size_t FlowCollectionEnd(std::string_view text, std::size_t open) {

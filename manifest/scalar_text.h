@@ -44,6 +44,14 @@ struct ScalarSpan {
 // back to double quotes for characters they cannot carry.
 std::string RenderScalar(std::string_view value, QuoteStyle style, std::string_view old_value);
 
+// Like RenderScalar, but the style is the scalar's own or an error: a value
+// that a plain scalar cannot hold as it is (it would need quotes, or read as
+// another type) or that a single-quoted one cannot carry is kInvalidInput
+// naming the style. For image references, whose quoting a rewrite never
+// changes: a value that needs it is not an image reference.
+[[nodiscard]] Result<std::string> RenderScalarInStyle(std::string_view value, QuoteStyle style,
+                                                      std::string_view old_value);
+
 // `value` as a double-quoted YAML scalar ("..." with \\ \" and control
 // characters escaped; other UTF-8 kept as is).
 std::string DoubleQuote(std::string_view value);

@@ -58,5 +58,23 @@ TEST(FlowCollectionEnd, SkipsQuotesCommentsAndNesting) {
   EXPECT_EQ(FlowCollectionEnd("{a: [1}", 0), std::string_view::npos);
 }
 
+TEST(RenderScalarInStyleTest, KeepsTheStyleOrRefuses) {
+  EXPECT_EQ(RenderScalarInStyle("nginx:1.2", QuoteStyle::kPlain, "nginx:1.1").value(), "nginx:1.2");
+  EXPECT_EQ(RenderScalarInStyle("nginx:1.2", QuoteStyle::kSingle, "nginx:1.1").value(),
+            "'nginx:1.2'");
+  EXPECT_EQ(RenderScalarInStyle("nginx:1.2", QuoteStyle::kDouble, "nginx:1.1").value(),
+            "\"nginx:1.2\"");
+  // A plain scalar that would need quotes, or read as a number.
+  EXPECT_FALSE(RenderScalarInStyle("x:zz #y", QuoteStyle::kPlain, "x:1"));
+  EXPECT_FALSE(RenderScalarInStyle("x: y", QuoteStyle::kPlain, "x:1"));
+  EXPECT_FALSE(RenderScalarInStyle("1.5", QuoteStyle::kPlain, "web"));
+  // Control characters in any style.
+  Result<std::string> newline =
+      RenderScalarInStyle("x:zz\nkind: Secret", QuoteStyle::kDouble, "x:1");
+  ASSERT_FALSE(newline);
+  EXPECT_THAT(newline.error().message, ::testing::HasSubstr("control characters"));
+  EXPECT_FALSE(RenderScalarInStyle("x:zz\nb", QuoteStyle::kSingle, "x:1"));
+}
+
 }  // namespace
 }  // namespace tagflow::manifest

@@ -1,6 +1,7 @@
 #include "registry/client.h"
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
@@ -8,10 +9,29 @@
 
 #include "base/encoding.h"
 #include "base/json.h"
+#include "image/reference.h"
 #include "registry/rate_limit.h"
 
 namespace tagflow::registry {
 namespace {
+
+// `s` in double quotes with control characters, quotes and backslashes
+// escaped, so that hostile text cannot forge log lines.
+std::string DoubleQuoted(std::string_view s) {
+  std::string out = "\"";
+  for (char c : s) {
+    auto u = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (u < 0x20 || u == 0x7f) {
+      out += fmt::format("\\x{:02x}", u);
+    } else {
+      out += c;
+    }
+  }
+  return out + "\"";
+}
 
 // "CODE: message" of the first entry of a registry error body, or "".
 std::string RegistryErrorText(std::string_view body) {
@@ -73,6 +93,21 @@ Error ResponseError(const HttpResponse& response, std::string_view host, std::st
     message = fmt::format("registry {}: unexpected answer for {} ({})", host, what, status);
   }
   return Error{kind, message};
+}
+
+std::optional<Credentials> CredentialsForRealm(const std::optional<Credentials>& credentials,
+                                               const std::string& base_url,
+                                               const Challenge& challenge, bool insecure_host) {
+  if (!credentials || insecure_host || challenge.scheme != "bearer") return credentials;
+  Result<UrlParts> registry = ParseUrl(base_url);
+  Result<UrlParts> realm = ParseUrl(challenge.Param("realm"));
+  if (registry && realm && registry->scheme == "https" && realm->scheme != "https") {
+    spdlog::warn(
+        "registry {}: the token realm {} is not https: credentials withheld, asking anonymously",
+        registry->authority, realm->authority);
+    return std::nullopt;
+  }
+  return credentials;
 }
 
 Client::Client(HttpClient& http, Authenticator& auth, const DockerConfig& credentials,
@@ -139,6 +174,24 @@ Result<Client::HostState> Client::Host(std::string_view host, bool again) {
   return Fail(last);
 }
 
+bool Client::IsInsecure(std::string_view host) const {
+  Result<UrlParts> parts = ParseUrl(fmt::format("https://{}", host));
+  return parts && (options_.insecure_hosts.contains(parts->authority) ||
+                   options_.insecure_hosts.contains(parts->host));
+}
+
+void Client::ReportInvalidTag(const image::ImageRef& image, std::string_view tag) {
+  constexpr size_t kMaxRemembered = 10'000;
+  std::string key = fmt::format("{}:{}", image.CanonicalName(), tag);
+  {
+    std::lock_guard lock(mu_);
+    if (invalid_tags_.size() >= kMaxRemembered || !invalid_tags_.insert(key).second) return;
+  }
+  // The tag may hold anything (newlines, quotes): log it escaped, cut short.
+  spdlog::warn("registry {}: {} lists the tag {} which is not a valid tag; never a candidate",
+               image.ApiHost(), image.CanonicalName(), DoubleQuoted(tag.substr(0, 140)));
+}
+
 Result<std::string> Client::RepositoryUrl(const image::ImageRef& image, std::string_view suffix) {
   auto state = Host(image.ApiHost());
   if (!state) return Fail(state.error());
@@ -158,7 +211,10 @@ Result<HttpResponse> Client::Get(const image::ImageRef& image, const std::string
     request.url = url;
     request.timeout = options_.timeout;
     if (!accept.empty()) request.SetHeader("Accept", std::string(accept));
-    auto authorization = auth_.Authorization(host, challenge, scope, credentials, attempt > 0);
+    bool insecure_host = IsInsecure(host);
+    auto authorization = auth_.Authorization(
+        host, challenge, scope,
+        CredentialsForRealm(credentials, state->base_url, challenge, insecure_host), attempt > 0);
     if (!authorization) return Fail(authorization.error());
     if (!authorization->empty()) request.SetHeader("Authorization", *authorization);
     auto response = http_.Send(request);
@@ -227,7 +283,13 @@ Result<std::vector<std::string>> Client::ListTags(const image::ImageRef& image) 
     auto list = doc.find("tags");
     if (list != doc.end() && list->is_array()) {
       for (const auto& tag : *list) {
-        if (tag.is_string()) tags.push_back(tag.get<std::string>());
+        if (!tag.is_string()) continue;
+        const std::string& name = tag.get_ref<const std::string&>();
+        if (image::IsValidTag(name)) {
+          tags.push_back(name);
+        } else {
+          ReportInvalidTag(image, name);
+        }
       }
     } else if (list != doc.end() && !list->is_null()) {
       return Fail(ErrorKind::kTransient,

@@ -82,14 +82,29 @@ class Client {
   Result<HttpResponse> Get(const image::ImageRef& image, const std::string& url,
                            std::string_view accept);
   Result<std::string> RepositoryUrl(const image::ImageRef& image, std::string_view suffix);
+  // True for a host named by --registry-insecure-host ("host" or "host:port").
+  bool IsInsecure(std::string_view host) const;
+  // Logs, once per repository and tag, a listed tag outside the grammar.
+  void ReportInvalidTag(const image::ImageRef& image, std::string_view tag);
 
   HttpClient& http_;
   Authenticator& auth_;
   const DockerConfig& credentials_;
   ClientOptions options_;
   std::mutex mu_;
-  std::map<std::string, HostState, std::less<>> hosts_;
+  std::map<std::string, HostState, std::less<>> hosts_;  // guarded by mu_
+  std::set<std::string> invalid_tags_;                   // guarded by mu_
 };
+
+// Credentials for a Bearer challenge sent by a registry reached at
+// `base_url`: none when the realm is plain http:// while the registry itself
+// was reached over https:// (a downgrade that would put the password on the
+// wire in clear; the token is then asked for anonymously), unless the
+// registry host is an --registry-insecure-host. A realm on another host over
+// https (Docker Hub's) keeps them.
+std::optional<Credentials> CredentialsForRealm(const std::optional<Credentials>& credentials,
+                                               const std::string& base_url,
+                                               const Challenge& challenge, bool insecure_host);
 
 // The error for a registry response that is not a success: kind from the
 // status (401/403 kUnauthorized, 404 kNotFound, 429 and 5xx kTransient,

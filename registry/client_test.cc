@@ -199,6 +199,39 @@ TEST_F(ClientFakeServerTest, AnswersAFreshBearerChallengeOnceWithAToken) {
   service_.reset();  // close kept-alive connections before `tokens` stops
 }
 
+TEST_F(ClientFakeServerTest, TagsOutsideTheGrammarAreNeverListed) {
+  sink_.QueueReplies(
+      {Json(200, "{}"),
+       Json(200, R"({"tags":["v1","zz\nkind: Secret","zz\": x","zz#x","-x",)"
+                 R"("","v2_b.3-c",")" +
+                     std::string(129, 'a') + R"(",")" + std::string(128, 'a') + R"("]})")});
+  auto tags = Service().client().ListTags(Image());
+  ASSERT_TRUE(tags) << tags.error().message;
+  EXPECT_EQ(*tags, (std::vector<std::string>{std::string(128, 'a'), "v1", "v2_b.3-c"}));
+}
+
+TEST(CredentialsForRealmTest, AnHttpRealmOfAnHttpsRegistryGetsNoCredentials) {
+  std::optional<Credentials> creds = Credentials{"bot", "pw"};
+  auto challenge = [](std::string realm) {
+    Challenge c;
+    c.scheme = "bearer";
+    c.params["realm"] = std::move(realm);
+    return c;
+  };
+  EXPECT_FALSE(
+      CredentialsForRealm(creds, "https://reg.example", challenge("http://reg.example/t"), false));
+  // Docker Hub: the realm is on another host, over https.
+  EXPECT_TRUE(CredentialsForRealm(creds, "https://registry-1.docker.io",
+                                  challenge("https://auth.docker.io/token"), false));
+  // A registry that is plain http anyway, or named insecure, keeps them.
+  EXPECT_TRUE(
+      CredentialsForRealm(creds, "http://reg.example", challenge("http://reg.example/t"), false));
+  EXPECT_TRUE(
+      CredentialsForRealm(creds, "https://reg.example", challenge("http://reg.example/t"), true));
+  EXPECT_FALSE(CredentialsForRealm(std::nullopt, "https://reg.example",
+                                   challenge("https://reg.example/t"), false));
+}
+
 TEST_F(ClientFakeServerTest, NonRegistryHostIsInvalid) {
   options_.timeout = std::chrono::milliseconds(300);  // the https retry gets nowhere
   sink_.SetDefaultReply({.status = 404, .body = "not here"});
