@@ -3,9 +3,14 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <git2.h>
+#include <signal.h>
+#include <spdlog/spdlog.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <charconv>
 #include <fstream>
 #include <sstream>
 
@@ -15,6 +20,8 @@
 namespace tagflow::git {
 namespace fs = std::filesystem;
 namespace {
+
+constexpr std::string_view kClonePrefix = "tagflow-git-";
 
 template <class T, void (*Free)(T*)>
 struct Deleter {
@@ -554,7 +561,11 @@ Result<std::unique_ptr<GitRepo>> OpenGitRepo(const GitOptions& options) {
   bool owned = dir.empty();
   if (owned) {
     const char* base = std::getenv("TMPDIR");
-    std::string pattern = std::string(base && *base ? base : "/tmp") + "/tagflow-git-XXXXXX";
+    fs::path temp = base && *base ? base : "/tmp";
+    if (size_t removed = RemoveStaleClones(temp); removed > 0) {
+      spdlog::info("removed {} clone(s) left in {} by earlier runs", removed, temp.string());
+    }
+    std::string pattern = (temp / fmt::format("{}{}-XXXXXX", kClonePrefix, getpid())).string();
     if (mkdtemp(pattern.data()) == nullptr) {
       return Fail(ErrorKind::kInternal, "cannot create a temporary directory for the clone");
     }
@@ -591,6 +602,32 @@ Result<std::unique_ptr<GitRepo>> OpenGitRepo(const GitOptions& options) {
     git_config_set_bool(config.get(), "core.autocrlf", 0);
   }
   return std::make_unique<Libgit2Repo>(options, std::move(*url), std::move(repo), dir, owned);
+}
+
+size_t RemoveStaleClones(const fs::path& temp_dir) {
+  std::error_code ec;
+  size_t removed = 0;
+  for (fs::directory_iterator it(temp_dir, ec), end; !ec && it != end; it.increment(ec)) {
+    std::string name = it->path().filename().string();
+    if (!name.starts_with(kClonePrefix)) continue;
+    std::string_view rest = std::string_view(name).substr(kClonePrefix.size());
+    size_t dash = rest.find('-');
+    long pid = 0;
+    auto [end_pid, parsed] =
+        std::from_chars(rest.data(), rest.data() + std::min(dash, rest.size()), pid);
+    if (dash == std::string_view::npos || parsed != std::errc() || end_pid != rest.data() + dash ||
+        pid <= 0) {
+      continue;  // not ours, or an older name without a pid: leave it
+    }
+    if (kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH) continue;  // alive (or unknowable)
+    std::error_code status_ec;
+    if (fs::symlink_status(it->path(), status_ec).type() != fs::file_type::directory) continue;
+    std::error_code remove_ec;
+    if (fs::remove_all(it->path(), remove_ec) != static_cast<std::uintmax_t>(-1) && !remove_ec) {
+      ++removed;
+    }
+  }
+  return removed;
 }
 
 }  // namespace tagflow::git

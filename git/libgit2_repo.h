@@ -17,6 +17,7 @@
 // options.timeout, see daemon/git_deadline.h; a timeout is kTransient.
 #pragma once
 
+#include <filesystem>
 #include <memory>
 
 #include "git/repo.h"
@@ -28,6 +29,14 @@ namespace tagflow::git {
 // for bad options: an unparsable URL, an ssh URL without --git-known-hosts or
 // --git-ssh-key, a key, known_hosts or password file that cannot be read, an
 // invalid branch name, or a workdir holding something other than a clone.
+// Without options.workdir the clone goes to a fresh `tagflow-git-<pid>-XXXXXX`
+// under $TMPDIR (default /tmp), removed on close; clones there left by
+// processes that are gone (kill -9, OOM) are removed first.
 [[nodiscard]] Result<std::unique_ptr<GitRepo>> OpenGitRepo(const GitOptions& options);
+
+// Removes the `tagflow-git-<pid>-*` directories in `temp_dir` whose process
+// no longer exists; never follows a symlink, never touches a live process's
+// clone or anything else. Returns how many were removed.
+size_t RemoveStaleClones(const std::filesystem::path& temp_dir);
 
 }  // namespace tagflow::git

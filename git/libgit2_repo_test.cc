@@ -4,6 +4,8 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <chrono>
 
@@ -411,6 +413,31 @@ TEST_F(GitRepoTest, TemporaryWorkdirIsRemovedOnClose) {
   EXPECT_TRUE(fs::exists(tree / "apps/app.yaml"));
   repo.reset();
   EXPECT_FALSE(fs::exists(tree));
+}
+
+TEST(RemoveStaleClonesTest, RemovesOnlyClonesOfDeadProcesses) {
+  TempDir dir;
+  pid_t child = fork();
+  if (child == 0) _exit(0);
+  ASSERT_GT(child, 0);
+  waitpid(child, nullptr, 0);  // `child` is now a pid without a process
+  fs::path dead = dir.path() / ("tagflow-git-" + std::to_string(child) + "-abc123");
+  fs::path live = dir.path() / ("tagflow-git-" + std::to_string(getpid()) + "-def456");
+  fs::path old_style = dir.path() / "tagflow-git-Xy12Zq";
+  fs::path other = dir.path() / "unrelated";
+  fs::path target = dir.path() / "target";
+  for (const fs::path& p : {dead, live, old_style, other, target}) {
+    WriteFile(p / "file", "x");
+  }
+  fs::create_directory_symlink(target,
+                               dir.path() / ("tagflow-git-" + std::to_string(child) + "-lnk"));
+
+  EXPECT_EQ(RemoveStaleClones(dir.path()), 1u);
+  EXPECT_FALSE(fs::exists(dead));
+  EXPECT_TRUE(fs::exists(live / "file"));
+  EXPECT_TRUE(fs::exists(old_style / "file"));
+  EXPECT_TRUE(fs::exists(other / "file"));
+  EXPECT_TRUE(fs::exists(target / "file"));  // a symlink is never followed
 }
 
 TEST_F(GitRepoTest, PasswordsNeverAppearInErrors) {
