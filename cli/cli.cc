@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <sstream>
 
+#include "base/url.h"
 #include "cli/flags.h"
 
 namespace tagflow::cli {
@@ -33,7 +35,42 @@ bool ApplyConfig(CLI::App& app, const std::vector<std::string>& args, CliContext
   return true;
 }
 
+// A flag whose value is a secret, spelled right or not ("--webhok-secret").
+bool IsSecretFlag(std::string_view flag) {
+  if (!flag.starts_with("--")) return false;
+  flag = flag.substr(0, flag.find('='));
+  for (std::string_view word : {"secret", "token", "password", "passwd"}) {
+    if (flag.find(word) != std::string_view::npos) return true;
+  }
+  return false;
+}
+
 }  // namespace
+
+std::string RedactUsageError(std::string text, const std::vector<std::string>& args) {
+  auto replace_all = [&text](const std::string& what, const std::string& with) {
+    if (what.size() < 2 || what == with) return;
+    for (size_t at = text.find(what); at != std::string::npos;
+         at = text.find(what, at + with.size())) {
+      text.replace(at, what.size(), with);
+    }
+  };
+  for (size_t i = 1; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (IsSecretFlag(arg) && arg.find('=') != std::string::npos) {
+      replace_all(arg.substr(arg.find('=') + 1), "***");
+    } else if (IsSecretFlag(args[i - 1]) && args[i - 1].find('=') == std::string::npos) {
+      replace_all(arg, "***");
+    }
+    // Any URL: its path may be the token (Slack, Teams, Discord hooks).
+    for (size_t at = arg.find("://"); at != std::string::npos; at = std::string::npos) {
+      size_t start = arg.rfind('=', at);
+      std::string url = start == std::string::npos ? arg : arg.substr(start + 1);
+      replace_all(url, RedactUrl(url, UrlRedaction::kCredentialsAndPath));
+    }
+  }
+  return text;
+}
 
 int RunCli(CLI::App& app, const std::vector<std::string>& args, CliContext& ctx) {
   if (!ApplyConfig(app, args, ctx)) return kExitUsage;
@@ -43,7 +80,9 @@ int RunCli(CLI::App& app, const std::vector<std::string>& args, CliContext& ctx)
   try {
     app.parse(reversed);
   } catch (const CLI::ParseError& e) {
-    int code = app.exit(e, ctx.out, ctx.err);
+    std::ostringstream err;
+    int code = app.exit(e, ctx.out, err);
+    ctx.err << RedactUsageError(err.str(), args);
     return code == 0 ? kExitOk : kExitUsage;
   }
   return ctx.exit_code;

@@ -40,6 +40,11 @@ struct CliContext {
 // ctx.err).
 int RunCli(CLI::App& app, const std::vector<std::string>& args, CliContext& ctx);
 
+// A usage error as printed, with what `args` held secret removed: values of
+// flags named like secrets (`--webhook-secret`, `--slack-token`, misspelled
+// ones too) become `***`, and every URL its `scheme://host/***` form.
+std::string RedactUsageError(std::string text, const std::vector<std::string>& args);
+
 // Rows as aligned columns (two spaces apart, like fluxctl's tabwriter);
 // trailing spaces trimmed; one line each, '\n'-terminated.
 std::string FormatTable(const std::vector<std::vector<std::string>>& rows);

@@ -200,7 +200,9 @@ Images FromRepository(const ListImagesFlags& f, const std::vector<std::string>& 
   Result<std::unique_ptr<registry::RegistryService>> service =
       registry::RegistryService::Create(f.registry, clock);
   if (!service) return fail(service.error(), kExitUsage);
-  return daemon::ImagesJson(daemon::ListImagesFor((*service)->scanner(), selected));
+  // CREATED for every tag shown: at most --limit per container (100 for "all").
+  size_t shown = f.limit > 0 ? static_cast<size_t>(f.limit) : 100;
+  return daemon::ImagesJson(daemon::ListImagesFor((*service)->scanner(), selected, shown));
 }
 
 int RunListImages(ListImagesFlags& f, CliContext& ctx) {
@@ -213,6 +215,10 @@ int RunListImages(ListImagesFlags& f, CliContext& ctx) {
     ctx.err << "error: give exactly one of --repo DIR, --git-url URL or --url DAEMON\n";
     return kExitUsage;
   }
+  if (f.limit < 0) {
+    ctx.err << "error: --limit " << f.limit << ": must be 0 (all) or more\n";
+    return kExitUsage;
+  }
   std::vector<std::string> wanted;
   for (const std::string& w : f.workloads) {
     Result<std::string> id = manifest::NormalizeWorkloadId(w, f.ns.empty() ? "default" : f.ns);
@@ -223,10 +229,22 @@ int RunListImages(ListImagesFlags& f, CliContext& ctx) {
     wanted.push_back(*id);
   }
   bool failed = false;
-  Images images = f.url.empty() ? FromRepository(f, wanted, ctx, failed)
-                                : FromDaemon(f, wanted, ctx);
+  Images images =
+      f.url.empty() ? FromRepository(f, wanted, ctx, failed) : FromDaemon(f, wanted, ctx);
   if (!images) return images.error();
   if (f.output == "json") {
+    // As fluxctl: the limit applies to each container's Available list.
+    for (auto& w : *images) {
+      auto containers = w.is_object() ? w.find("Containers") : w.end();
+      if (containers == w.end() || !containers->is_array()) continue;
+      for (auto& c : *containers) {
+        auto available = c.is_object() ? c.find("Available") : c.end();
+        if (f.limit > 0 && available != c.end() && available->is_array() &&
+            available->size() > static_cast<size_t>(f.limit)) {
+          available->erase(available->begin() + f.limit, available->end());
+        }
+      }
+    }
     ctx.out << images->dump(2) << "\n";
   } else {
     ctx.out << ImagesTable(*images, f.limit, !f.no_headers);

@@ -155,6 +155,29 @@ TEST_F(CliTest, UsageErrorsExitTwo) {
   EXPECT_EQ(fs_.writes(), 0);
 }
 
+TEST_F(CliTest, UsageErrorsDoNotEchoSecrets) {
+  EXPECT_EQ(Run({"list-workloads", "--repo", "/repo", "--slack-ur",
+                 "https://hooks.slack.com/services/T0/B0/S3CRETPATH"}),
+            kExitUsage);
+  EXPECT_EQ(Run({"list-workloads", "--repo", "/repo", "--webhok-secret", "hunter2-value"}),
+            kExitUsage);
+  EXPECT_EQ(Run({"list-workloads", "--repo", "/repo", "--slack-token=xoxb-123-456"}), kExitUsage);
+  std::string err = err_.str();
+  EXPECT_THAT(err, HasSubstr("https://hooks.slack.com/***"));
+  EXPECT_THAT(err, Not(HasSubstr("S3CRETPATH")));
+  EXPECT_THAT(err, Not(HasSubstr("hunter2-value")));
+  EXPECT_THAT(err, Not(HasSubstr("xoxb-123-456")));
+  EXPECT_THAT(err, HasSubstr("--webhok-secret"));  // the flag itself is named
+}
+
+TEST(RedactUsageErrorTest, HidesSecretValuesAndUrlPaths) {
+  std::vector<std::string> args = {"tagflow",          "daemon",
+                                   "--teams-url",      "https://x.webhook.office.com/webhookb2/abc",
+                                   "--cache-password", "pw123"};
+  EXPECT_EQ(RedactUsageError("bad: https://x.webhook.office.com/webhookb2/abc pw123 daemon", args),
+            "bad: https://x.webhook.office.com/*** *** daemon");
+}
+
 TEST_F(CliTest, AutomateDeautomateRoundTripsTheFile) {
   EXPECT_EQ(Run({"deautomate", "--repo", "/repo", "--no-commit", "-w", "shop:deployment/web"}),
             kExitOk)

@@ -21,7 +21,8 @@ nlohmann::ordered_json TagJson(const std::string& name, const registry::ListedTa
 }  // namespace
 
 std::vector<WorkloadImages> ListImagesFor(registry::Scanner& scanner,
-                                          std::span<const manifest::Workload> workloads) {
+                                          std::span<const manifest::Workload> workloads,
+                                          size_t shown) {
   std::vector<registry::ImageListRequest> requests;
   std::vector<std::string> filter_errors;
   for (const manifest::Workload& w : workloads) {
@@ -29,7 +30,7 @@ std::vector<WorkloadImages> ListImagesFor(registry::Scanner& scanner,
       std::string spec = w.policies.TagFilter(c.name).value_or("");
       Result<image::TagFilter> filter = image::TagFilter::Parse(spec);
       filter_errors.push_back(filter ? "" : filter.error().message);
-      requests.push_back({c.image, filter ? *filter : *image::TagFilter::Parse("")});
+      requests.push_back({c.image, filter ? *filter : *image::TagFilter::Parse(""), shown});
     }
   }
   std::vector<registry::ImageListing> listings = registry::ListImages(scanner, requests);

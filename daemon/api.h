@@ -29,9 +29,11 @@ struct WorkloadImages {
 };
 
 // Lists the images of every container of `workloads` through `scanner`: one
-// tag list per distinct repository.
+// tag list per distinct repository, and creation times for the first `shown`
+// tags of each (registry::ImageListRequest::shown).
 std::vector<WorkloadImages> ListImagesFor(registry::Scanner& scanner,
-                                          std::span<const manifest::Workload> workloads);
+                                          std::span<const manifest::Workload> workloads,
+                                          size_t shown = 10);
 
 // fluxctl's JSON: [{"ID", "Containers": [{"Name", "Current": {"ID", "Digest",
 // "CreatedAt"}, "LatestFiltered": {...}, "Available": [...], "AvailableError"}]}].

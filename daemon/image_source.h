@@ -4,12 +4,15 @@
 // the same time.
 #pragma once
 
+#include <chrono>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
+#include "base/clock.h"
 #include "base/error.h"
 #include "daemon/api.h"
 #include "image/reference.h"
@@ -46,6 +49,36 @@ class ScannerImageSource final : public ImageSource {
  private:
   std::mutex mu_;
   registry::Scanner& scanner_;  // guarded by mu_
+};
+
+// Answers List() from its last answer until `min_age` has passed (the
+// automation interval), or the workloads asked about change: GET
+// /api/v1/images from anyone then costs the registries at most one listing per
+// interval, whatever the request rate. Concurrent callers share one listing.
+// Scan and Digest pass through.
+class ListingCache final : public ImageSource {
+ public:
+  // Borrows `inner` and `clock`.
+  ListingCache(ImageSource& inner, Clock& clock, std::chrono::milliseconds min_age)
+      : inner_(inner), clock_(clock), min_age_(min_age) {}
+
+  std::map<std::string, registry::RepositoryScan> Scan(
+      const std::vector<registry::ScanTarget>& targets) override {
+    return inner_.Scan(targets);
+  }
+  Result<std::string> Digest(const image::ImageRef& image, const std::string& tag) override {
+    return inner_.Digest(image, tag);
+  }
+  std::vector<WorkloadImages> List(std::span<const manifest::Workload> workloads) override;
+
+ private:
+  ImageSource& inner_;
+  Clock& clock_;
+  const std::chrono::milliseconds min_age_;
+  std::mutex mu_;                               // held while listing: one listing at a time
+  std::optional<Clock::time_point> listed_at_;  // guarded by mu_
+  std::string key_;                             // guarded by mu_: what was listed
+  std::vector<WorkloadImages> last_;            // guarded by mu_
 };
 
 }  // namespace tagflow::daemon

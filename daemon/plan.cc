@@ -79,6 +79,20 @@ Plan MakePlan(const std::vector<AutomatedContainer>& automated,
       if (image::IsValidTag(t.tag)) infos.push_back(t.Info());
     }
 
+    // Not on partial knowledge: a matching tag whose metadata waits for a
+    // later scan may be the newest.
+    size_t deferred = std::count_if(tags.begin(), tags.end(), [&](const registry::TagMetadata& t) {
+      return t.deferred && ac.filter.Matches(t.tag);
+    });
+    if (deferred > 0) {
+      plan.problems.push_back(Problem(
+          ac, ErrorKind::kTransient,
+          fmt::format("the scan of {} is not complete yet ({} matching tag(s) wait for metadata); "
+                      "not updated until it is",
+                      image.Name(), deferred),
+          true));
+      continue;
+    }
     std::vector<std::string> unknown;
     std::vector<image::TagInfo> candidates = ac.filter.Select(infos, &unknown);
     for (const std::string& tag : unknown) {

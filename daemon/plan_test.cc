@@ -191,6 +191,24 @@ TEST_F(PlanTest, ADigestOutsideTheGrammarIsAProblemNotAnUpdate) {
   EXPECT_THAT(plan.problems[0].message, HasSubstr("not algorithm:hex"));
 }
 
+TEST_F(PlanTest, NotMovedOnPartialKnowledge) {
+  Load(Deployment("web", "localhost:5000/web:master-a",
+                  kAutomated + std::string("    fluxcd.io/tag.app: glob:master-*\n")));
+  TagMetadata waiting{"master-z", "", std::nullopt, "not fetched yet"};
+  waiting.deferred = true;
+  Tags("localhost:5000/web", {{"master-a", "", At(1), ""}, {"master-b", "", At(2), ""}, waiting});
+  Plan plan = Run();
+  EXPECT_THAT(plan.changes, IsEmpty());
+  ASSERT_EQ(plan.problems.size(), 1u);
+  EXPECT_TRUE(plan.problems[0].notice);
+  EXPECT_THAT(plan.problems[0].message, HasSubstr("not complete yet"));
+  // A deferred tag the filter does not match does not hold the workload back.
+  Tags("localhost:5000/web", {{"master-a", "", At(1), ""},
+                              {"master-b", "", At(2), ""},
+                              {"dev-z", "", std::nullopt, "", true}});
+  ASSERT_EQ(Run().changes.size(), 1u);
+}
+
 TEST(CommitMessageTest, FluxV1Format) {
   auto ref = [](const char* s) { return image::ImageRef::Parse(s).value(); };
   std::vector<PlannedChange> one = {

@@ -1,5 +1,7 @@
 #include "registry/image_lister.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 
 namespace tagflow::registry {
@@ -17,6 +19,30 @@ std::vector<ImageListing> ListImages(Scanner& scanner,
   }
   auto scans = scanner.Scan(targets);
 
+  // Second pass for the tags shown whose time no filter needed: their
+  // metadata, by the listing's own order (each fetched once, then cached).
+  std::vector<ScanTarget> more;
+  for (size_t i = 0; i < requests.size(); ++i) {
+    const ImageListRequest& r = requests[i];
+    auto it = scans.find(r.image.CanonicalName());
+    if (r.shown == 0 || it == scans.end() || !it->second.tags) continue;
+    std::vector<const TagMetadata*> order;
+    for (const auto& t : *it->second.tags) order.push_back(&t);
+    std::stable_sort(order.begin(), order.end(), [&](const TagMetadata* a, const TagMetadata* b) {
+      return r.filter.Newer(a->Info(), b->Info());
+    });
+    ScanTarget extra = targets[i];
+    for (size_t k = 0; k < order.size() && k < r.shown; ++k) {
+      if (!order[k]->created && order[k]->problem.empty()) extra.wanted.push_back(order[k]->tag);
+    }
+    if (extra.wanted.size() > targets[i].wanted.size()) more.push_back(std::move(extra));
+  }
+  if (!more.empty()) {
+    for (auto& [name, scan] : scanner.Scan(more)) {
+      if (scan.tags) scans[name] = std::move(scan);
+    }
+  }
+
   std::vector<ImageListing> listings;
   listings.reserve(requests.size());
   for (const auto& r : requests) {
@@ -29,6 +55,12 @@ std::vector<ImageListing> ListImages(Scanner& scanner,
       continue;
     }
     const auto& tags = *it->second.tags;
+    size_t deferred =
+        std::count_if(tags.begin(), tags.end(), [](const TagMetadata& t) { return t.deferred; });
+    if (deferred > 0) {
+      listing.error = fmt::format(
+          "scan incomplete: metadata of {} tag(s) not fetched yet, continues next cycle", deferred);
+    }
     std::vector<const TagMetadata*> order;
     order.reserve(tags.size());
     for (const auto& t : tags) order.push_back(&t);

@@ -18,6 +18,10 @@ namespace tagflow::registry {
 struct ImageListRequest {
   image::ImageRef image;    // the container's current reference (its tag is "current")
   image::TagFilter filter;  // the container's policy (glob:* when it has none)
+  // Tags shown (list-images --limit): their creation times are fetched (and
+  // cached forever) even when the filter does not need them, as fluxctl
+  // showed a CREATED for every tag. 0: none beyond what the filter needs.
+  size_t shown = 10;
 };
 
 struct ListedTag {
@@ -36,8 +40,8 @@ struct ImageListing {
   std::optional<ListedTag> current;          // the current tag, when listed
   std::optional<ListedTag> latest_filtered;  // what the policy picks
   // Why the repository could not be listed ("" when it could): 401, unknown
-  // repository, unreachable host, excluded from scanning. For the CREATED
-  // column.
+  // repository, unreachable host, excluded from scanning; or how far an
+  // incomplete scan got (the metadata budget). For the CREATED column.
   std::string error;
 };
 

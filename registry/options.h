@@ -22,6 +22,7 @@ struct RegistryOptions {
   std::string platform = "linux/amd64";  // --registry-platform os/arch[/variant]
   std::chrono::milliseconds timeout{30'000};  // --registry-timeout, per request
   int concurrency = 4;                        // --registry-concurrency: repositories at once
+  int metadata_budget = 300;  // metadata fetches per repository per scan (0: no limit)
 };
 
 // $XDG_CACHE_HOME/tagflow, else $HOME/.cache/tagflow, else "" (in memory).

@@ -9,25 +9,30 @@
 #include <thread>
 #include <unordered_map>
 
+#include "base/glob.h"
+#include "image/natural_order.h"
+
 namespace tagflow::registry {
 namespace {
 
-std::vector<image::TagFilter> GlobFilters(const std::vector<std::string>& patterns) {
-  std::vector<image::TagFilter> out;
-  for (const auto& p : patterns) {
-    auto f = image::TagFilter::Parse("glob:" + p);
-    if (f) {
-      out.push_back(std::move(*f));
-    } else {
-      spdlog::warn("ignoring image glob \"{}\": {}", p, f.error().message);
+// Image globs as written in --registry-include-image/--registry-exclude-image,
+// with Docker Hub's other spellings (Flux v1's canonical `index.docker.io/`)
+// turned into the canonical `docker.io/` the names are matched in.
+std::vector<std::string> ImageGlobs(const std::vector<std::string>& patterns) {
+  std::vector<std::string> out;
+  for (std::string p : patterns) {
+    for (std::string_view alias :
+         {"index.docker.io/", "registry-1.docker.io/", "registry.hub.docker.com/"}) {
+      if (p.starts_with(alias)) p = "docker.io/" + p.substr(alias.size());
     }
+    out.push_back(std::move(p));
   }
   return out;
 }
 
-bool AnyMatches(const std::vector<image::TagFilter>& globs, std::string_view name) {
+bool AnyMatches(const std::vector<std::string>& globs, std::string_view name) {
   return std::any_of(globs.begin(), globs.end(),
-                     [&](const image::TagFilter& g) { return g.Matches(name); });
+                     [&](const std::string& g) { return GlobMatch(g, name); });
 }
 
 // Errors that say "try the whole repository again later" rather than "this
@@ -50,6 +55,8 @@ class Scanner::Pending {
     records_.push_back(std::move(r));
   }
   const std::vector<ImageRecord>& records() const { return records_; }
+  // Metadata requests made for this repository (the budget's unit).
+  int fetches = 0;
 
  private:
   std::vector<ImageRecord> records_;
@@ -63,8 +70,8 @@ Scanner::Scanner(Client& client, Cache* cache, RegistryStats& metrics, Clock& cl
       metrics_(metrics),
       clock_(clock),
       options_(std::move(options)),
-      include_(GlobFilters(options_.include_images)),
-      exclude_(GlobFilters(options_.exclude_images)) {}
+      include_(ImageGlobs(options_.include_images)),
+      exclude_(ImageGlobs(options_.exclude_images)) {}
 
 bool Scanner::Excluded(const image::ImageRef& image) const {
   std::string name = image.CanonicalName();
@@ -86,6 +93,7 @@ Result<ImageRecord> Scanner::Record(const image::ImageRef& image, const std::str
   }
   metrics_.CountCacheMiss();
   if (!prefetched) {
+    ++pending.fetches;
     auto fetched = client_.GetManifest(image, digest);
     if (!fetched) return Fail(fetched.error());
     prefetched = std::move(*fetched);
@@ -98,6 +106,7 @@ Result<ImageRecord> Scanner::Record(const image::ImageRef& image, const std::str
   } else if (prefetched->manifest.is_index) {
     record.platforms = prefetched->manifest.entries;
   } else {
+    ++pending.fetches;
     auto config = client_.GetImageConfig(image, prefetched->manifest.config_digest);
     if (!config && config.error().kind != ErrorKind::kInvalidInput) return Fail(config.error());
     if (config) {
@@ -113,6 +122,7 @@ Result<ImageRecord> Scanner::Record(const image::ImageRef& image, const std::str
 Result<void> Scanner::Resolve(const image::ImageRef& image, TagMetadata& tag, Pending& pending) {
   std::optional<FetchedManifest> prefetched;
   if (tag.digest.empty()) {
+    ++pending.fetches;
     auto fetched = client_.GetManifest(image, tag.tag);
     if (!fetched) return Fail(fetched.error());
     tag.digest = fetched->digest;
@@ -171,23 +181,13 @@ Result<std::vector<TagMetadata>> Scanner::ScanRepository(const ScanTarget& targe
   Pending pending;
   std::vector<TagMetadata> tags;
   tags.reserve(listed->size());
-  std::optional<Error> failure;
+  std::vector<size_t> order;  // the needed tags, in the order they are resolved
   for (const auto& tag_name : *listed) {
     TagMetadata tag;
     tag.tag = tag_name;
     if (auto it = known.find(tag_name); it != known.end()) tag.digest = it->second;
-    if (!failure && needed(tag_name)) {
-      bool was_known = !tag.digest.empty();
-      auto ok = Resolve(image, tag, pending);
-      if (!ok && FailsRepository(ok.error())) {
-        failure = ok.error();
-      } else if (!ok) {
-        tag.problem = ok.error().message;
-      }
-      if (!tag.problem.empty() && !was_known) {
-        spdlog::warn("registry tag has no known creation time image={}:{} reason=\"{}\"", name,
-                     tag_name, tag.problem);
-      }
+    if (needed(tag_name)) {
+      order.push_back(tags.size());
     } else if (!tag.digest.empty() && cache_ != nullptr) {
       // Free knowledge: what the cache holds about a tag nobody needs now.
       if (auto r = cache_->GetImage(tag.digest); r && !IsIndexType(r->media_type)) {
@@ -195,6 +195,42 @@ Result<std::vector<TagMetadata>> Scanner::ScanRepository(const ScanTarget& targe
       }
     }
     tags.push_back(std::move(tag));
+  }
+  // Known digests first (usually cache hits), then newest-looking first.
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    bool known_a = !tags[a].digest.empty(), known_b = !tags[b].digest.empty();
+    if (known_a != known_b) return known_a;
+    return image::NaturalCompare(tags[a].tag, tags[b].tag) > 0;
+  });
+  const int budget = options_.metadata_budget;
+  std::optional<Error> failure;
+  size_t deferred = 0;
+  for (size_t i : order) {
+    TagMetadata& tag = tags[i];
+    if (failure) break;
+    if (budget > 0 && pending.fetches >= budget) {
+      tag.deferred = true;
+      tag.problem = "metadata not fetched yet (per-cycle budget spent; continues next cycle)";
+      ++deferred;
+      continue;
+    }
+    bool was_known = !tag.digest.empty();
+    auto ok = Resolve(image, tag, pending);
+    if (!ok && FailsRepository(ok.error())) {
+      failure = ok.error();
+    } else if (!ok) {
+      tag.problem = ok.error().message;
+    }
+    if (!tag.problem.empty() && !was_known) {
+      spdlog::warn("registry tag has no known creation time image={}:{} reason=\"{}\"", name,
+                   tag.tag, tag.problem);
+    }
+  }
+  if (deferred > 0) {
+    spdlog::info(
+        "registry metadata budget spent repository={} fetched={} deferred_tags={}: the scan "
+        "continues next cycle",
+        name, pending.fetches, deferred);
   }
 
   if (cache_ != nullptr) {

@@ -30,6 +30,10 @@ struct ScanOptions {
   // Empty include = every image.
   std::vector<std::string> include_images;  // --registry-include-image
   std::vector<std::string> exclude_images;  // --registry-exclude-image
+  // Metadata fetches (manifests and configs not in the cache) one scan may
+  // make per repository; the rest wait for the next cycle (0 = no limit). A
+  // cold repository of 100,000 tags then cannot hold a cycle hostage.
+  int metadata_budget = 300;
 };
 
 // A repository to scan and what its containers need from it.
@@ -44,6 +48,9 @@ struct TagMetadata {
   std::string digest;                // "" when not resolved (not needed)
   std::optional<TimePoint> created;  // nullopt: not needed, or not knowable
   std::string problem;               // why a needed creation time is unknown; "" otherwise
+  // Needed, but left for a later scan by the metadata budget: the tag's
+  // time is not known *yet*, so nothing may be decided without it.
+  bool deferred = false;
 
   image::TagInfo Info() const { return image::TagInfo{tag, created}; }
   friend bool operator==(const TagMetadata&, const TagMetadata&) = default;
@@ -69,7 +76,9 @@ class Scanner {
   // Scans one repository (no include/exclude check). kTransient and
   // kUnauthorized failures while fetching metadata fail the repository (what
   // was fetched so far is cached); other per-tag failures only set the tag's
-  // `problem`.
+  // `problem`. Needed tags are resolved cheapest first (digest already known),
+  // then newest-looking first (natural order, descending), until the metadata
+  // budget is spent; the rest are `deferred`.
   [[nodiscard]] Result<std::vector<TagMetadata>> ScanRepository(const ScanTarget& target);
 
   // True when include/exclude keep `image` from being scanned.
@@ -86,8 +95,8 @@ class Scanner {
   RegistryStats& metrics_;
   Clock& clock_;
   ScanOptions options_;
-  std::vector<image::TagFilter> include_;
-  std::vector<image::TagFilter> exclude_;
+  std::vector<std::string> include_;  // globs on canonical names
+  std::vector<std::string> exclude_;
 };
 
 }  // namespace tagflow::registry

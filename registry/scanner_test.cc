@@ -111,6 +111,44 @@ class ScannerRegistryTest : public ::testing::Test {
 
 RegistryServer* ScannerRegistryTest::server_ = nullptr;
 
+TEST_F(ScannerRegistryTest, AMetadataBudgetDefersTheRestToLaterScansNewestLookingFirst) {
+  RegistryOptions o = Options();
+  o.metadata_budget = 2;  // one image: its manifest and its config
+  auto s = Service(o);
+  auto scan = [&] {
+    auto result = s->scanner().ScanRepository(Target(Image("team/docker"), "glob:*"));
+    EXPECT_TRUE(result) << result.error().message;
+    std::map<std::string, std::string> out;  // tag -> created, or "deferred"
+    for (const auto& t : result.value_or(std::vector<TagMetadata>{})) {
+      out[t.tag] = t.deferred ? "deferred" : t.created ? FormatRfc3339(*t.created) : "";
+    }
+    return out;
+  };
+  EXPECT_EQ(scan(), (std::map<std::string, std::string>{
+                        {"v1", "deferred"}, {"v2", "deferred"}, {"v3", "2024-03-01T00:00:00Z"}}));
+  EXPECT_EQ(scan(), (std::map<std::string, std::string>{{"v1", "deferred"},
+                                                        {"v2", "2024-02-01T00:00:00Z"},
+                                                        {"v3", "2024-03-01T00:00:00Z"}}));
+  EXPECT_EQ(scan(), (std::map<std::string, std::string>{{"v1", "2024-01-01T00:00:00Z"},
+                                                        {"v2", "2024-02-01T00:00:00Z"},
+                                                        {"v3", "2024-03-01T00:00:00Z"}}));
+  EXPECT_EQ(s->metrics().Read().Count(RequestKind::kManifest), 3u);
+}
+
+TEST_F(ScannerRegistryTest, ListedTagsGetTheirCreationTimeEvenUnderSemver) {
+  auto s = Service(Options());
+  ImageListRequest request{Image("team/semver"), *image::TagFilter::Parse("semver:*"), 2};
+  std::vector<ImageListing> listings = ListImages(s->scanner(), {request});
+  ASSERT_EQ(listings.size(), 1u);
+  ASSERT_GE(listings[0].available.size(), 2u);
+  // The two shown (newest under semver) have a time; beyond `shown`, none was fetched.
+  EXPECT_EQ(listings[0].available[0].tag, "1.10.0");
+  EXPECT_TRUE(listings[0].available[0].created);
+  EXPECT_EQ(listings[0].available[1].tag, "1.2.0");
+  EXPECT_TRUE(listings[0].available[1].created);
+  EXPECT_FALSE(listings[0].available[2].created) << listings[0].available[2].tag;
+}
+
 TEST_F(ScannerRegistryTest, ListsTagsSorted) {
   auto s = Service(Options());
   auto tags = s->client().ListTags(Image("team/docker"));
@@ -296,6 +334,18 @@ TEST_F(ScannerRegistryTest, IncludeGlobsLimitScanning) {
   auto t = Service(o);
   EXPECT_TRUE(t->scanner().Excluded(*image::ImageRef::Parse("nginx:1.25")));
   EXPECT_FALSE(t->scanner().Excluded(*image::ImageRef::Parse("ghcr.io/x/nginx")));
+  // Flux v1 spelled Docker Hub `index.docker.io/...`: the same images.
+  for (std::string spelling : {"index.docker.io/library/*", "registry-1.docker.io/library/*"}) {
+    o.exclude_images = {spelling};
+    auto u = Service(o);
+    EXPECT_TRUE(u->scanner().Excluded(*image::ImageRef::Parse("nginx:1.25"))) << spelling;
+    EXPECT_FALSE(u->scanner().Excluded(*image::ImageRef::Parse("ghcr.io/x/nginx"))) << spelling;
+  }
+  o.exclude_images = {};
+  o.include_images = {"index.docker.io/library/nginx"};
+  auto v = Service(o);
+  EXPECT_FALSE(v->scanner().Excluded(*image::ImageRef::Parse("docker.io/nginx")));
+  EXPECT_TRUE(v->scanner().Excluded(*image::ImageRef::Parse("docker.io/library/redis")));
 }
 
 TEST_F(ScannerRegistryTest, ListImagesForTheCli) {

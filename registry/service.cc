@@ -45,6 +45,7 @@ Result<std::unique_ptr<RegistryService>> RegistryService::Create(
   ScanOptions scan;
   scan.platform = *Platform::Parse(options.platform);
   scan.concurrency = options.concurrency;
+  scan.metadata_budget = options.metadata_budget;
   scan.include_images = options.include_images;
   scan.exclude_images = options.exclude_images;
   s->scanner_ = std::make_unique<Scanner>(*s->client_, s->cache_.get(), s->metrics_, clock, scan);

@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 #include "test/e2e/e2e_fixture.h"
 
 namespace tagflow::testing {
@@ -24,8 +26,9 @@ TEST_F(CliE2eTest, AutomateLockAndReleaseCommitAndPushOverGit) {
   std::string url = "file://" + repo.string();
   RunResult automate = Tagflow({"automate", "--git-url", url, "-w", "default:deployment/web"});
   ASSERT_EQ(automate.exit_code, 0) << automate.output;
-  RunResult lock = Tagflow({"lock", "--git-url", url, "-w", "deployment/api", "-m", "incident 42",
-                            "--user", "alice", "--git-user", "Alice", "--git-email", "alice@example.com"});
+  RunResult lock =
+      Tagflow({"lock", "--git-url", url, "-w", "deployment/api", "-m", "incident 42", "--user",
+               "alice", "--git-user", "Alice", "--git-email", "alice@example.com"});
   ASSERT_EQ(lock.exit_code, 0) << lock.output;
   RunResult release = Tagflow({"release", "--git-url", url, "-w", "default:deployment/web",
                                "--update-image", web_ + ":v2"});
@@ -43,7 +46,8 @@ TEST_F(CliE2eTest, AutomateLockAndReleaseCommitAndPushOverGit) {
   EXPECT_THAT(api, HasSubstr("fluxcd.io/locked: \"true\""));
   EXPECT_THAT(api, HasSubstr("alice"));
   std::string author;
-  RunShell("git --git-dir " + ShellQuote(repo.string()) + " log -1 --skip=1 --format='%an <%ae>'", &author);
+  RunShell("git --git-dir " + ShellQuote(repo.string()) + " log -1 --skip=1 --format='%an <%ae>'",
+           &author);
   EXPECT_EQ(author, "Alice <alice@example.com>\n");
 
   // Locked now: the daemon leaves api alone.
@@ -55,9 +59,9 @@ TEST_F(CliE2eTest, AutomateLockAndReleaseCommitAndPushOverGit) {
 TEST_F(CliE2eTest, ReleaseAllImagesFollowsEachContainersFilter) {
   auto repo = MakeRepo({{"api.yaml", Deployment("api", api_ + ":master-a",
                                                 "    fluxcd.io/tag.app: glob:master-*\n")}});
-  RunResult r = Tagflow({"release", "--git-url", "file://" + repo.string(), "-w", "default:deployment/api",
-                         "--update-all-images", "--registry-insecure-host", registry_.host(),
-                         "--cache-dir", ""});
+  RunResult r = Tagflow({"release", "--git-url", "file://" + repo.string(), "-w",
+                         "default:deployment/api", "--update-all-images",
+                         "--registry-insecure-host", registry_.host(), "--cache-dir", ""});
   ASSERT_EQ(r.exit_code, 0) << r.output;
   // master-b is the newest master-* (dev-c is newer but filtered out).
   EXPECT_THAT(Show(repo, "api.yaml"), HasSubstr("image: '" + api_ + ":master-b'"));
@@ -71,7 +75,8 @@ TEST_F(CliE2eTest, ReleaseAllImagesFollowsEachContainersFilter) {
 TEST_F(CliE2eTest, UnknownWorkloadChangesNothing) {
   auto repo = Repo();
   std::string head = GitRevParse(repo, "master");
-  RunResult r = Tagflow({"automate", "--git-url", "file://" + repo.string(), "-w", "default:deployment/nope"});
+  RunResult r = Tagflow(
+      {"automate", "--git-url", "file://" + repo.string(), "-w", "default:deployment/nope"});
   EXPECT_EQ(r.exit_code, 1) << r.output;
   EXPECT_THAT(r.output, HasSubstr("default:deployment/nope"));
   EXPECT_EQ(GitRevParse(repo, "master"), head);
@@ -101,11 +106,24 @@ TEST_F(CliE2eTest, ListWorkloadsAndListImagesFromAClone) {
   ASSERT_EQ(json.exit_code, 0) << json.output;
   EXPECT_THAT(json.output, HasSubstr("\"LatestFiltered\""));
   EXPECT_THAT(json.output, HasSubstr("\"CreatedAt\": \"2026-01-04T10:00:00Z\""));
+
+  // As fluxctl: --limit applies to Available in JSON too; a negative one is bad usage.
+  RunResult limited =
+      Tagflow({"list-images", "--git-url", url, "--registry-insecure-host", registry_.host(),
+               "--cache-dir", "", "-o", "json", "-l", "1", "-w", "default:deployment/api"});
+  ASSERT_EQ(limited.exit_code, 0) << limited.output;
+  nlohmann::json doc = nlohmann::json::parse(limited.output);
+  ASSERT_EQ(doc.size(), 1u);
+  EXPECT_EQ(doc[0]["Containers"][0]["Available"].size(), 1u) << limited.output;
+  RunResult negative = Tagflow({"list-images", "--git-url", url, "--limit", "-1"});
+  EXPECT_EQ(negative.exit_code, 2) << negative.output;
+  EXPECT_THAT(negative.output, HasSubstr("--limit"));
 }
 
 TEST_F(CliE2eTest, ListImagesShowsRegistryErrorsPerContainer) {
   auto repo = MakeRepo({{"x.yaml", Deployment("x", registry_.host() + "/no/such:v1", kAutomated)}});
-  RunResult r = Tagflow({"list-images", "--repo", "/nonexistent", "--git-url", "file://" + repo.string()});
+  RunResult r =
+      Tagflow({"list-images", "--repo", "/nonexistent", "--git-url", "file://" + repo.string()});
   EXPECT_EQ(r.exit_code, 2) << "two sources is bad usage";
   RunResult images = Tagflow({"list-images", "--git-url", "file://" + repo.string(),
                               "--registry-insecure-host", registry_.host(), "--cache-dir", ""});
