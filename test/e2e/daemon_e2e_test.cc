@@ -204,6 +204,73 @@ TEST_F(DaemonE2eTest, ConcurrentWriterDuringTheCycleIsNotLost) {
   EXPECT_THAT(proc->Output(), HasSubstr("push conflict"));
 }
 
+TEST_F(DaemonE2eTest, ServerSideRefusalWhenTwoPushesMeetIsReplannedOverGitDaemon) {
+  auto repo = StandardRepo();
+  // Another writer's commit, applied by a pre-receive hook during tagflow's
+  // push: the server's own compare-and-swap then refuses tagflow's update
+  // ("failed to update ref"), with no client-side non-fast-forward to see.
+  std::string theirs;
+  ASSERT_EQ(RunShell("git --git-dir " + ShellQuote(repo.string()) +
+                         " commit-tree master^{tree} -p master -m 'their change'",
+                     &theirs),
+            0);
+  theirs.erase(theirs.find_last_not_of('\n') + 1);
+  ASSERT_EQ(RunShell("git --git-dir " + ShellQuote(repo.string()) + " update-ref refs/their " +
+                     theirs),
+            0);
+  WriteFile(repo / "hooks" / "pre-receive",
+            "#!/bin/sh\n"
+            "cat >/dev/null\n"
+            "if [ ! -e \"$GIT_DIR/moved\" ]; then\n"
+            "  touch \"$GIT_DIR/moved\"\n"
+            "  unset GIT_QUARANTINE_PATH GIT_OBJECT_DIRECTORY GIT_ALTERNATE_OBJECT_DIRECTORIES\n"
+            "  git update-ref refs/heads/master refs/their\n"
+            "fi\n"
+            "exit 0\n");
+  std::filesystem::permissions(repo / "hooks" / "pre-receive", std::filesystem::perms::owner_all);
+  GitDaemon daemon(repos());
+  RunResult r =
+      Tagflow(DaemonFlags(daemon.Url("manifests.git")) + std::vector<std::string>{"--once"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  // Both commits on the branch, tagflow's once, nothing forced.
+  EXPECT_THAT(Log(repo),
+              ElementsAre("Auto-release multiple (2) images", "their change", "Initial commit"));
+  ExpectUpdated(repo);
+  EXPECT_THAT(r.output, HasSubstr("push conflict"));
+}
+
+TEST_F(DaemonE2eTest, AClonePrivateToAKilledDaemonIsRemovedAtTheNextStart) {
+  auto repo = StandardRepo();
+  TempDir tmp;
+  auto start = [&](std::vector<std::string> extra) {
+    std::vector<std::string> argv = {TAGFLOW_BINARY};
+    for (const std::string& a : DaemonFlags("file://" + repo.string()) + extra) argv.push_back(a);
+    return std::make_unique<Subprocess>(Subprocess::Options{
+        .argv = argv,
+        .env = {{"HOME", tmp.path().string()}, {"TMPDIR", tmp.path().string()}},
+        .log_path = tmp.path() / ("daemon-" + std::to_string(FreePort()) + ".log")});
+  };
+  auto clones = [&] {
+    std::vector<std::string> out;
+    for (const auto& e : std::filesystem::directory_iterator(tmp.path())) {
+      std::string name = e.path().filename().string();
+      if (name.starts_with("tagflow-git-")) out.push_back(name);
+    }
+    return out;
+  };
+  auto first = start({});
+  ASSERT_TRUE(WaitFor([&] { return clones().size() == 1; }, std::chrono::seconds(20)));
+  std::string leaked = clones().front();
+  first->Signal(SIGKILL);
+  first->Wait(std::chrono::seconds(10));
+  ASSERT_TRUE(std::filesystem::exists(tmp.path() / leaked));  // kill -9 leaves it behind
+
+  auto second = start({"--once"});
+  ASSERT_EQ(second->Wait(std::chrono::seconds(60)), 0) << second->Output();
+  EXPECT_FALSE(std::filesystem::exists(tmp.path() / leaked));
+  EXPECT_TRUE(clones().empty());  // the second one removed its own on exit
+}
+
 TEST_F(DaemonE2eTest, SigtermDuringACycleStopsQuicklyAndLeavesTheRemoteUntouched) {
   auto repo = StandardRepo();
   std::string head = GitRevParse(repo, "master");
