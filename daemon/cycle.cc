@@ -15,6 +15,37 @@
 namespace tagflow::daemon {
 namespace {
 
+using notify::EventError;
+using notify::Stage;
+
+EventError StageError(Stage stage, std::string message, std::string file = "",
+                      std::string workload = "", std::string container = "",
+                      std::string host = "") {
+  EventError e(stage, std::move(message));
+  e.file = std::move(file);
+  e.workload = std::move(workload);
+  e.container = std::move(container);
+  e.host = std::move(host);
+  return e;
+}
+
+// The stage of a failed step of git::EditCommitPush.
+Stage StageOf(git::EditCommitPushOutcome::Step step) {
+  using Step = git::EditCommitPushOutcome::Step;
+  switch (step) {
+    case Step::kSync:
+      return Stage::kGitSync;
+    case Step::kEdit:
+      return Stage::kScan;
+    case Step::kCommit:
+    case Step::kPush:
+      return Stage::kPush;
+    case Step::kNone:
+      break;
+  }
+  return Stage::kOther;
+}
+
 std::string ChangeText(const PlannedChange& c) {
   return fmt::format("workload={} container={} from={} to={}", c.workload, c.container,
                      c.from.String(), c.to.String());
@@ -46,7 +77,7 @@ Result<Cycle::Planned> Cycle::ScanAndPlan(std::map<std::string, registry::Reposi
   Planned out;
   for (const manifest::Problem& p : scan->problems) {
     if (p.severity == manifest::Severity::kError) {
-      out.errors.push_back(p.ToString());
+      out.errors.push_back(StageError(Stage::kScan, p.ToString(), p.file));
     } else {
       out.notices.push_back(p.ToString());
     }
@@ -61,18 +92,33 @@ Result<Cycle::Planned> Cycle::ScanAndPlan(std::map<std::string, registry::Reposi
   if (!missing.empty()) scans.merge(deps_.scan_images(missing));
 
   out.plan = MakePlan(automated, scans, deps_.digest_of);
+  // The file and registry host of each container, for the errors below.
+  std::map<std::pair<std::string, std::string>, std::pair<std::string, std::string>> where;
+  for (const manifest::Workload& w : scan->workloads) {
+    for (const manifest::Container& c : w.containers) {
+      where[{w.id, c.name}] = {w.file, c.image.CanonicalDomain()};
+    }
+  }
   out.workloads = std::move(scan->workloads);  // `automated` points into it: last use
+  auto add = [&](const PlanProblem& p, Stage stage) {
+    if (p.notice) {
+      out.notices.push_back(p.message);
+      return;
+    }
+    auto [file, host] = where[{p.workload, p.container}];
+    out.errors.push_back(StageError(stage, p.message, file, p.workload, p.container,
+                                    stage == Stage::kRegistry ? host : ""));
+  };
+  for (const PlanProblem& p : filter_problems) add(p, Stage::kScan);  // invalid filters
+  for (const PlanProblem& p : out.plan.problems) add(p, Stage::kRegistry);
   out.plan.problems.insert(out.plan.problems.begin(), filter_problems.begin(),
                            filter_problems.end());
-  for (const PlanProblem& p : out.plan.problems) {
-    (p.notice ? out.notices : out.errors).push_back(p.message);
-  }
   return out;
 }
 
 std::vector<PlannedChange> Cycle::Apply(const std::vector<PlannedChange>& changes,
                                         std::vector<std::string>& files,
-                                        std::vector<std::string>& errors) {
+                                        std::vector<EventError>& errors) {
   std::vector<manifest::FileEdit> edits;
   for (const PlannedChange& c : changes) {
     edits.push_back({c.file, manifest::ImageEdit{c.workload, c.container, c.to}});
@@ -81,14 +127,17 @@ std::vector<PlannedChange> Cycle::Apply(const std::vector<PlannedChange>& change
       manifest::ApplyFileEdits(deps_.fs, deps_.git.WorkTree().string(), edits,
                                manifest::ApplyMode::kBestEffort, /*dry_run=*/false);
   if (!outcome) {  // kBestEffort reports per edit; this is a bug
-    errors.push_back(outcome.error().message);
+    errors.push_back(StageError(Stage::kRewrite, outcome.error().message));
     return {};
   }
   for (const manifest::Refusal& r : outcome->refused) {
     const PlannedChange& c = changes[r.index];
-    errors.push_back(r.whole_file ? fmt::format("{}: {}", c.file, r.error.message)
-                                  : fmt::format("workload {} container {}: {}", c.workload,
-                                                c.container, r.error.message));
+    errors.push_back(StageError(
+        Stage::kRewrite,
+        r.whole_file
+            ? fmt::format("{}: {}", c.file, r.error.message)
+            : fmt::format("workload {} container {}: {}", c.workload, c.container, r.error.message),
+        c.file, c.workload, c.container));
   }
   files = std::move(outcome->files);
   std::vector<PlannedChange> applied;
@@ -113,7 +162,7 @@ CycleReport Cycle::Run(const std::vector<std::string>& reasons) {
     if (!planned) return Fail(planned.error());
     report.planned = planned->plan.changes;
     report.workloads = std::move(planned->workloads);
-    report.errors = std::move(planned->errors);
+    report.error_details = std::move(planned->errors);
     report.notices = std::move(planned->notices);
     applied.clear();
     if (Stopping()) {
@@ -127,7 +176,7 @@ CycleReport Cycle::Run(const std::vector<std::string>& reasons) {
       return git::WorkTreeEdit{};
     }
     git::WorkTreeEdit out;
-    applied = Apply(report.planned, out.files, report.errors);
+    applied = Apply(report.planned, out.files, report.error_details);
     if (!applied.empty()) {
       out.message = CommitMessage(applied, options_.ci_skip, options_.ci_skip_message);
     }
@@ -141,7 +190,9 @@ CycleReport Cycle::Run(const std::vector<std::string>& reasons) {
   report.head = pushed.head;
   report.push_conflicts = pushed.conflicts;
   if (pushed.stopped) report.stopped = true;
-  if (pushed.error) report.errors.push_back(pushed.error->message);
+  if (pushed.error) {
+    report.error_details.push_back(StageError(StageOf(pushed.failed), pushed.error->message));
+  }
   if (!pushed.commit.empty()) {
     report.applied = std::move(applied);
     report.commit = pushed.commit;
@@ -157,9 +208,11 @@ CycleReport Cycle::Run(const std::vector<std::string>& reasons) {
     if (moved) {
       report.tag_moved = *moved;
     } else {
-      report.errors.push_back(moved.error().Wrap("sync tag " + options_.sync_tag).message);
+      report.error_details.push_back(
+          StageError(Stage::kSyncTag, moved.error().Wrap("sync tag " + options_.sync_tag).message));
     }
   }
+  for (const EventError& e : report.error_details) report.errors.push_back(e.message);
   double seconds = std::chrono::duration<double>(deps_.clock.Now() - started).count();
   Finish(report, seconds);
   return report;
@@ -191,28 +244,40 @@ void Cycle::Finish(CycleReport& report, double seconds) {
     }
   }
 
-  if (notify::Notifier* n = deps_.notifier; n && !options_.dry_run) {
-    notify::Event base;
-    base.branch = options_.branch;
-    base.repo_url = options_.repo_url;
-    base.time = deps_.clock.Now();
-    if (report.pushed) {
-      notify::Event success = base;
-      success.kind = notify::EventKind::kSuccess;
-      success.commit = report.commit;
-      for (const PlannedChange& c : report.applied) {
-        success.changes.push_back({c.workload, c.container, c.from.String(), c.to.String()});
-      }
-      n->Notify(success);
+  Notify(report, seconds);
+}
+
+void Cycle::Notify(const CycleReport& report, double seconds) {
+  notify::Notifier* n = deps_.notifier;
+  if (n == nullptr || options_.dry_run) return;
+  notify::Event base;
+  base.branch = options_.branch;
+  base.repo_url = options_.repo_url;
+  base.time = deps_.clock.Now();
+  base.duration = std::chrono::milliseconds(static_cast<long long>(seconds * 1000));
+  if (report.pushed) {
+    notify::Event success = base;
+    success.kind = notify::EventKind::kSuccess;
+    success.commit = report.commit;
+    success.errors = report.error_details;  // a success with errors is no recovery
+    for (const PlannedChange& c : report.applied) {
+      success.changes.push_back({.workload = c.workload,
+                                 .container = c.container,
+                                 .old_ref = c.from.String(),
+                                 .new_ref = c.to.String(),
+                                 .image = c.from.Name(),
+                                 .old_tag = c.from.tag(),
+                                 .new_tag = c.to.tag()});
     }
-    if (!report.ok()) {
-      notify::Event failure = base;
-      failure.kind = notify::EventKind::kFailure;
-      failure.errors = report.errors;
-      n->Notify(failure);
-    } else if (!report.pushed) {
-      n->CycleOk();
-    }
+    n->Notify(success);
+  }
+  if (!report.ok()) {
+    notify::Event failure = base;
+    failure.kind = notify::EventKind::kFailure;
+    failure.errors = report.error_details;
+    n->Notify(failure);
+  } else if (!report.pushed) {
+    n->CycleOk();
   }
 }
 

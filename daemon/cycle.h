@@ -18,6 +18,7 @@
 #include "daemon/plan.h"
 #include "git/repo.h"
 #include "manifest/filesystem.h"
+#include "notify/event.h"
 #include "registry/scanner.h"
 
 namespace tagflow::notify {
@@ -62,8 +63,11 @@ struct CycleReport {
   bool pushed = false;
   bool tag_moved = false;
   int push_conflicts = 0;
-  bool stopped = false;                       // stopped early on request; the remote is untouched
-  std::vector<std::string> errors;            // each names file/workload/container/host
+  bool stopped = false;             // stopped early on request; the remote is untouched
+  std::vector<std::string> errors;  // each names file/workload/container/host
+  // The same errors with their stage and parts (errors[i] is
+  // error_details[i].message): what the notifier groups by stage.
+  std::vector<notify::EventError> error_details;
   std::vector<std::string> notices;           // logged, not failures
   std::vector<manifest::Workload> workloads;  // the last scan, for the API
 
@@ -81,19 +85,23 @@ class Cycle {
   struct Planned {
     std::vector<manifest::Workload> workloads;
     Plan plan;
-    std::vector<std::string> errors;
+    std::vector<notify::EventError> errors;
     std::vector<std::string> notices;
   };
   // Scans the work tree and plans against `scans`, scanning images that are
   // not in it yet (first pass: all of them).
   Result<Planned> ScanAndPlan(std::map<std::string, registry::RepositoryScan>& scans);
   // Rewrites the files of `changes`; returns what was applied and the paths
-  // written, adding a message to `errors` for each change refused.
+  // written, adding a rewrite error to `errors` for each change refused.
   std::vector<PlannedChange> Apply(const std::vector<PlannedChange>& changes,
                                    std::vector<std::string>& files,
-                                   std::vector<std::string>& errors);
+                                   std::vector<notify::EventError>& errors);
   bool Stopping() const { return deps_.stopping && deps_.stopping->load(); }
   void Finish(CycleReport& report, double seconds);
+  // Tells the notifier about the cycle (DESIGN.md §1.8): a success when it
+  // pushed (carrying the cycle's errors, if any, so that it never counts as
+  // a recovery), a failure when it had errors, CycleOk otherwise.
+  void Notify(const CycleReport& report, double seconds);
 
   CycleDeps deps_;
   CycleOptions options_;

@@ -5,8 +5,12 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 #include "git/fake_repo.h"
 #include "manifest/real_filesystem.h"
+#include "notify/fake_sender.h"
+#include "notify/notifier.h"
 #include "test/support/process.h"
 
 namespace tagflow::daemon {
@@ -62,7 +66,7 @@ class CycleTest : public ::testing::Test {
         },
         clock_,
         &metrics_,
-        nullptr,
+        notifier_.get(),
         &stopping_};
     return Cycle(deps, options).Run({"test"});
   }
@@ -80,6 +84,43 @@ class CycleTest : public ::testing::Test {
   std::map<std::string, std::vector<TagMetadata>> tags_;
   std::function<void()> before_scan_;
   int scan_calls_ = 0;
+  std::unique_ptr<notify::Notifier> notifier_;  // null unless a test starts one
+};
+
+// The cycle -> notifier contract, read off the generic webhook's JSON (the
+// structured event) through a Notifier over a scripted sender.
+class CycleNotifyTest : public CycleTest {
+ protected:
+  CycleNotifyTest() {
+    notify::NotifierOptions options;
+    options.webhook_url = "https://hooks.example.com/tagflow/t0ken";
+    options.max_wait = std::chrono::milliseconds(1);
+    options.git_url = "ssh://git@github.com/org/fleet.git";
+    notifier_ = std::move(notify::Notifier::Create(options, sender_, clock_).value());
+  }
+  ~CycleNotifyTest() override { notifier_.reset(); }
+
+  // The events sent so far (waits for `n` of them).
+  std::vector<nlohmann::json> Events(size_t n) {
+    EXPECT_TRUE(sender_.WaitForRequests(n, std::chrono::seconds(10)));
+    std::vector<nlohmann::json> out;
+    for (const notify::PostRequest& r : sender_.Requests()) {
+      out.push_back(nlohmann::json::parse(r.body));
+    }
+    return out;
+  }
+  static std::vector<std::string> Kinds(const std::vector<nlohmann::json>& events) {
+    std::vector<std::string> out;
+    for (const auto& e : events) out.push_back(e["kind"]);
+    return out;
+  }
+  static std::vector<std::string> Stages(const nlohmann::json& event) {
+    std::vector<std::string> out;
+    for (const auto& d : event["error_details"]) out.push_back(d["stage"]);
+    return out;
+  }
+
+  notify::FakeSender sender_;
 };
 
 TEST_F(CycleTest, UpdatesCommitsPushesAndMovesTheSyncTag) {
@@ -260,6 +301,90 @@ TEST_F(CycleTest, SyncTagCanBeDisabled) {
   ASSERT_TRUE(RunCycle(options).pushed);
   EXPECT_TRUE(remote_.Tags().empty());
   EXPECT_EQ(remote_.Calls(git::FakeGitRemote::Op::kMoveTag), 0);
+}
+
+TEST_F(CycleNotifyTest, SuccessCarriesEachChangeWithTagsAndTheCommitLink) {
+  CycleReport r = RunCycle();
+  ASSERT_TRUE(r.pushed);
+  auto events = Events(1);
+  ASSERT_EQ(Kinds(events), std::vector<std::string>{"success"});
+  const auto& e = events[0];
+  EXPECT_EQ(e["commit"], r.commit);
+  EXPECT_EQ(e["commit_url"], "https://github.com/org/fleet/commit/" + r.commit);
+  ASSERT_EQ(e["changes"].size(), 2u);
+  EXPECT_EQ(e["changes"][0], nlohmann::json({{"workload", "default:deployment/api"},
+                                             {"container", "app"},
+                                             {"old", "localhost:5000/api:v1"},
+                                             {"new", "localhost:5000/api:v3"},
+                                             {"image", "localhost:5000/api"},
+                                             {"old_tag", "v1"},
+                                             {"new_tag", "v3"}}));
+  EXPECT_EQ(e["errors"], nlohmann::json::array());
+}
+
+TEST_F(CycleNotifyTest, EachErrorHasItsStageAndParts) {
+  tags_.erase("localhost:5000/api");                                              // registry
+  remote_.PushCommit({{"broken.yaml", "kind: Deployment\nmetadata: {name: [\n"},  // scan
+                      {"bad-filter.yaml", Deployment("bad", "localhost:5000/web:v1",
+                                                     "    fluxcd.io/tag.app: regex:(\n")}},
+                     "add trouble");
+  remote_.FailNext(git::FakeGitRemote::Op::kMoveTag, {ErrorKind::kTransient, "tag push timed out"});
+  CycleReport r = RunCycle();
+  ASSERT_TRUE(r.pushed);
+  ASSERT_EQ(r.errors.size(), r.error_details.size());
+  for (size_t i = 0; i < r.errors.size(); ++i) EXPECT_EQ(r.errors[i], r.error_details[i].message);
+
+  auto events = Events(2);
+  ASSERT_EQ(Kinds(events), (std::vector<std::string>{"success", "failure"}));
+  EXPECT_EQ(events[0]["errors"], events[1]["errors"])
+      << "a push with errors is a success *with* errors: it never reads as a recovery";
+  EXPECT_EQ(Stages(events[1]), (std::vector<std::string>{"scan", "scan", "registry", "sync tag"}));
+  const auto& details = events[1]["error_details"];
+  EXPECT_EQ(details[0]["file"], "broken.yaml");
+  EXPECT_EQ(details[1]["workload"], "default:deployment/bad");
+  EXPECT_EQ(details[1]["file"], "bad-filter.yaml");
+  EXPECT_EQ(details[2]["workload"], "default:deployment/api");
+  EXPECT_EQ(details[2]["container"], "app");
+  EXPECT_EQ(details[2]["host"], "localhost:5000");
+  EXPECT_THAT(details[3]["message"].get<std::string>(), HasSubstr("tag push timed out"));
+}
+
+TEST_F(CycleNotifyTest, GitSyncAndPushFailuresHaveTheirStages) {
+  remote_.FailNext(git::FakeGitRemote::Op::kSync,
+                   {ErrorKind::kTransient, "git.example: timed out"});
+  RunCycle();
+  remote_.FailNext(git::FakeGitRemote::Op::kPush,
+                   {ErrorKind::kUnauthorized, "pre-receive hook declined"});
+  RunCycle();
+  auto events = Events(2);
+  ASSERT_EQ(Kinds(events), (std::vector<std::string>{"failure", "failure"}));
+  EXPECT_EQ(Stages(events[0]), std::vector<std::string>{"git sync"});
+  EXPECT_EQ(Stages(events[1]), std::vector<std::string>{"push"});
+}
+
+TEST_F(CycleNotifyTest, FailingThenPushingWithTheSameErrorThenCleanResolvesOnlyAtTheEnd) {
+  tags_["localhost:5000/web"] = {{"v1", "", At(1), ""}};
+  tags_.erase("localhost:5000/api");
+  RunCycle();  // failure: api's registry is down
+  ASSERT_EQ(Kinds(Events(1)), std::vector<std::string>{"failure"});
+  tags_["localhost:5000/web"].push_back({"v2", "", At(2), ""});
+  RunCycle();  // pushes web, api still failing: success with errors, failure suppressed
+  ASSERT_EQ(Kinds(Events(2)), (std::vector<std::string>{"failure", "success"}));
+  EXPECT_TRUE(notifier_->failing());
+  tags_["localhost:5000/api"] = {{"v1", "", At(1), ""}};
+  clock_.Advance(std::chrono::minutes(3));
+  RunCycle();  // clean, nothing to do
+  auto events = Events(3);
+  ASSERT_EQ(Kinds(events), (std::vector<std::string>{"failure", "success", "resolved"}));
+  EXPECT_THAT(events[2]["text"].get<std::string>(), HasSubstr("after 3m"));
+  EXPECT_FALSE(notifier_->failing());
+}
+
+TEST_F(CycleNotifyTest, DryRunNotifiesNothing) {
+  CycleOptions options;
+  options.dry_run = true;
+  RunCycle(options);
+  EXPECT_FALSE(sender_.WaitForRequests(1, std::chrono::milliseconds(200)));
 }
 
 }  // namespace

@@ -1,16 +1,20 @@
 // Which events are worth a message: the pure decision core of the Notifier.
 //
 //  - success: always sent; if the daemon was failing and the success carries
-//    no errors, a "resolved" goes first. (A cycle that pushed and also failed
-//    reports a success with `errors` set, which does not resolve, and a
-//    failure.)
+//    no errors, a "resolved" goes first. A success with `errors` set (a cycle
+//    that pushed and also failed, which reports a failure too) never
+//    resolves anything, and starts an incident when none is open.
 //  - failure: sent when the daemon was not failing, when the set of errors
 //    differs from the last one sent, or when `repeat_interval` has passed since
 //    the last one sent (0 = send every failure). Otherwise suppressed.
 //  - CycleOk (a cycle without errors and without changes): a "resolved" when
 //    the daemon was failing, nothing otherwise.
+// Two failures are "the same" when their sets of error messages are equal
+// (order and duplicates aside; stages and parts are not compared).
 // A "resolved" event carries the branch and repository of the last failure,
-// its errors (what got resolved) and the time it is made.
+// its errors (what got resolved), the time it is made and, as its duration,
+// how long the daemon was failing: from the first failure of the incident
+// (sent or suppressed, a success with errors included) to the recovery.
 #pragma once
 
 #include <chrono>
@@ -42,6 +46,7 @@ class AlertState {
 
   std::chrono::seconds repeat_interval_;
   std::optional<Event> last_failure_;       // the last failure reported (sent or not)
+  Clock::time_point failing_since_{};       // first failure of the open incident
   std::set<std::string> last_sent_errors_;  // error set of the last failure sent
   Clock::time_point last_sent_at_{};
 };

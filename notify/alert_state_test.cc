@@ -52,7 +52,7 @@ TEST_F(AlertStateTest, DifferentFailureIsSentAtOnce) {
   ASSERT_EQ(state_.OnEvent(test::FailureEvent({"a"}), clock_.Now()).size(), 1u);
   auto out = state_.OnEvent(test::FailureEvent({"a", "c"}), clock_.Now());
   ASSERT_EQ(out.size(), 1u);
-  EXPECT_EQ(out[0].errors, (std::vector<std::string>{"a", "c"}));
+  EXPECT_EQ(out[0].errors, (std::vector<EventError>{"a", "c"}));
   EXPECT_TRUE(state_.OnEvent(test::FailureEvent({"a", "c"}), clock_.Now()).empty());
   EXPECT_EQ(state_.OnEvent(test::FailureEvent({"a"}), clock_.Now()).size(), 1u)
       << "going back to an earlier error set is a change too";
@@ -72,7 +72,7 @@ TEST_F(AlertStateTest, CleanCycleAfterFailureResolvesOnce) {
   auto out = state_.OnCycleOk(clock_.Now());
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0].kind, EventKind::kResolved);
-  EXPECT_EQ(out[0].errors, std::vector<std::string>{"y"}) << "what was failing last";
+  EXPECT_EQ(out[0].errors, std::vector<EventError>{"y"}) << "what was failing last";
   EXPECT_EQ(out[0].branch, "main");
   EXPECT_EQ(out[0].repo_url, "https://git.example.com/fleet.git");
   EXPECT_EQ(out[0].time, clock_.Now());
@@ -96,6 +96,43 @@ TEST_F(AlertStateTest, SuccessWithErrorsIsSentButResolvesNothing) {
   EXPECT_EQ(Kinds(state_.OnEvent(partial, clock_.Now())), std::vector{EventKind::kSuccess});
   EXPECT_TRUE(state_.failing());
   EXPECT_EQ(Kinds(state_.OnCycleOk(clock_.Now())), std::vector{EventKind::kResolved});
+}
+
+TEST_F(AlertStateTest, SameMessagesInAnotherStageAreTheSameFailure) {
+  ASSERT_EQ(state_.OnEvent(test::FailureEvent({"a"}), clock_.Now()).size(), 1u);
+  EXPECT_TRUE(state_.OnEvent(test::FailureEvent({EventError(Stage::kRegistry, "a")}), clock_.Now())
+                  .empty());
+}
+
+TEST_F(AlertStateTest, ResolvedSaysHowLongItWasFailing) {
+  clock_.Advance(minutes(1));
+  state_.OnEvent(test::FailureEvent(), clock_.Now());  // the incident starts here
+  clock_.Advance(minutes(10));
+  state_.OnEvent(test::FailureEvent(), clock_.Now());
+  clock_.Advance(minutes(5));
+  auto out = state_.OnCycleOk(clock_.Now());
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].duration, minutes(15));
+  state_.OnEvent(test::FailureEvent(), clock_.Now());
+  clock_.Advance(minutes(2));
+  EXPECT_EQ(state_.OnCycleOk(clock_.Now()).at(0).duration, minutes(2)) << "a new incident";
+}
+
+TEST_F(AlertStateTest, PushWithErrorsThenTheSameFailureNeverResolvesInBetween) {
+  // The cycle pushed one fix and still has an error: a success with errors
+  // and the failure, cycle after cycle. No "resolved" while the error stays.
+  Event partial = test::SuccessEvent();
+  partial.errors = {"apps/broken.yaml: does not parse"};
+  Event failure = test::FailureEvent({"apps/broken.yaml: does not parse"});
+  std::vector<EventKind> kinds;
+  for (int cycle = 0; cycle < 3; ++cycle) {
+    for (const Event& e : {partial, failure}) {
+      for (EventKind k : Kinds(state_.OnEvent(e, clock_.Now()))) kinds.push_back(k);
+    }
+  }
+  EXPECT_EQ(kinds, (std::vector{EventKind::kSuccess, EventKind::kFailure, EventKind::kSuccess,
+                                EventKind::kSuccess}));
+  EXPECT_TRUE(state_.failing());
 }
 
 TEST_F(AlertStateTest, SuppressedFailuresStillNeedResolving) {

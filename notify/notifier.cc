@@ -6,12 +6,12 @@
 #include <algorithm>
 #include <utility>
 
+#include "notify/links.h"
+
 namespace tagflow::notify {
 namespace {
 
 using std::chrono::milliseconds;
-
-std::string_view TargetName(bool slack) { return slack ? "slack" : "webhook"; }
 
 bool IsSuccess(int status) { return status >= 200 && status < 300; }
 bool IsRetryableStatus(int status) { return status == 408 || status == 429 || status >= 500; }
@@ -44,7 +44,11 @@ Result<std::unique_ptr<Notifier>> Notifier::Create(NotifierOptions options, Send
   for (auto [flag, url] :
        {std::pair<std::string_view, const std::string&>{"--slack-url", options.slack_url},
         {"--slack-icon-url", options.slack_icon_url},
-        {"--notify-webhook", options.webhook_url}}) {
+        {"--notify-webhook", options.webhook_url},
+        {"--teams-url", options.teams_url},
+        {"--discord-url", options.discord_url},
+        {"--googlechat-url", options.googlechat_url},
+        {"--git-web-url", options.git_web_url}}) {
     if (auto ok = check_url(flag, url); !ok) return Fail(ok.error());
   }
   if (options.repeat_interval.count() < 0) {
@@ -52,31 +56,50 @@ Result<std::unique_ptr<Notifier>> Notifier::Create(NotifierOptions options, Send
   }
   if (options.queue_capacity == 0 || options.max_attempts < 1 ||
       options.request_timeout.count() <= 0 || options.initial_backoff.count() <= 0 ||
-      options.max_backoff < options.initial_backoff || options.max_wait.count() <= 0) {
+      options.max_backoff < options.initial_backoff || options.max_wait.count() <= 0 ||
+      options.min_interval.count() < 0) {
     return Fail(ErrorKind::kInvalidInput,
                 "notifier: queue capacity, attempts, timeout and backoff "
                 "must be positive (max_backoff >= initial_backoff)");
   }
   auto messages = Messages::Create(options.slack_template_success, options.slack_template_failure);
   if (!messages) return Fail(messages.error());
-  return std::unique_ptr<Notifier>(
-      new Notifier(std::move(options), std::move(*messages), sender, clock));
+  std::vector<Destination> destinations;
+  if (!options.slack_url.empty()) {
+    destinations.push_back({DestinationKind::kSlack, options.slack_url, options.slack_channel,
+                            options.slack_username, options.slack_icon_url, ""});
+  }
+  if (!options.webhook_url.empty()) {
+    destinations.push_back(
+        {DestinationKind::kWebhook, options.webhook_url, "", "", "", options.webhook_secret});
+  }
+  for (auto [kind, url] : {std::pair{DestinationKind::kTeams, options.teams_url},
+                           {DestinationKind::kDiscord, options.discord_url},
+                           {DestinationKind::kGoogleChat, options.googlechat_url}}) {
+    if (!url.empty()) destinations.push_back({kind, url, "", "", "", ""});
+  }
+  return std::unique_ptr<Notifier>(new Notifier(std::move(options), std::move(*messages),
+                                                std::move(destinations), sender, clock));
 }
 
-Notifier::Notifier(NotifierOptions options, Messages messages, Sender& sender, Clock& clock)
+Notifier::Notifier(NotifierOptions options, Messages messages,
+                   std::vector<Destination> destinations, Sender& sender, Clock& clock)
     : options_(std::move(options)),
       messages_(std::move(messages)),
-      slack_{options_.slack_url, options_.slack_channel, options_.slack_username,
-             options_.slack_icon_url},
+      destinations_(std::move(destinations)),
+      repo_web_url_(RepoWebUrl(options_.git_url, options_.git_web_url)),
       sender_(sender),
       clock_(clock),
-      alerts_(options_.repeat_interval) {
+      alerts_(options_.repeat_interval),
+      last_attempt_(destinations_.size()) {
   worker_ = std::thread([this] { Run(); });
 }
 
 Notifier::~Notifier() { Stop(clock_.Now()); }
 
-void Notifier::Notify(const Event& event) {
+void Notifier::Notify(const Event& reported) {
+  Event event = reported;
+  if (event.commit_url.empty()) event.commit_url = CommitWebUrl(repo_web_url_, event.commit);
   std::vector<Event> events;
   {
     std::lock_guard guard(mu_);
@@ -103,13 +126,8 @@ void Notifier::Enqueue(const std::vector<Event>& events) {
   // Formatting happens outside the lock; it needs only immutable members.
   std::vector<Delivery> deliveries;
   for (const Event& event : events) {
-    if (!slack_.url.empty()) {
-      deliveries.push_back({Target::kSlack, event.kind, SlackRequest(event, messages_, slack_)});
-    }
-    if (!options_.webhook_url.empty()) {
-      deliveries.push_back(
-          {Target::kWebhook, event.kind,
-           WebhookRequest(event, messages_, options_.webhook_url, options_.webhook_secret)});
+    for (size_t i = 0; i < destinations_.size(); ++i) {
+      deliveries.push_back({i, event.kind, DeliveryRequest(destinations_[i], event, messages_)});
     }
   }
   if (deliveries.empty()) return;
@@ -134,19 +152,25 @@ void Notifier::DropOldestLocked() {
   const Delivery& oldest = queue_.front();
   ++stats_.dropped;
   spdlog::warn("notify: queue full, dropped oldest target={} kind={} dropped_total={}",
-               TargetName(oldest.target == Target::kSlack), EventKindName(oldest.kind),
+               DestinationName(destinations_[oldest.target].kind), EventKindName(oldest.kind),
                stats_.dropped);
   queue_.pop_front();
 }
 
+Clock::time_point Notifier::DueLocked(const Delivery& delivery) const {
+  const std::optional<Clock::time_point>& last = last_attempt_[delivery.target];
+  bool limited = destinations_[delivery.target].kind != DestinationKind::kWebhook;
+  if (!last || !limited) return delivery.due;
+  return std::max(delivery.due, *last + options_.min_interval);
+}
+
 std::optional<size_t> Notifier::NextLocked() const {
   std::optional<size_t> best;
-  bool seen[2] = {false, false};
+  std::vector<bool> seen(destinations_.size(), false);
   for (size_t i = 0; i < queue_.size(); ++i) {
-    bool& target_seen = seen[queue_[i].target == Target::kSlack ? 0 : 1];
-    if (target_seen) continue;
-    target_seen = true;
-    if (!best || queue_[i].due < queue_[*best].due) best = i;
+    if (seen[queue_[i].target]) continue;
+    seen[queue_[i].target] = true;
+    if (!best || DueLocked(queue_[i]) < DueLocked(queue_[*best])) best = i;
   }
   return best;
 }
@@ -161,8 +185,8 @@ void Notifier::Run() {
       wake_.wait(lock);  // Notify and Stop wake us
       continue;
     }
-    if (!stopping_ && queue_[*next].due > now) {
-      WaitLocked(lock, wake_, queue_[*next].due - now);
+    if (Clock::time_point due = DueLocked(queue_[*next]); due > now) {
+      WaitLocked(lock, wake_, (stopping_ ? std::min(due, stop_deadline_) : due) - now);
       continue;
     }
     Delivery delivery = std::move(queue_[*next]);
@@ -172,6 +196,7 @@ void Notifier::Run() {
       delivery.request.timeout = std::clamp(left, milliseconds(1), delivery.request.timeout);
     }
     in_flight_ = true;
+    last_attempt_[delivery.target] = now;
     lock.unlock();
     Result<PostResponse> result = sender_.Post(delivery.request);
     lock.lock();
@@ -190,7 +215,7 @@ void Notifier::WaitLocked(std::unique_lock<std::mutex>& lock, std::condition_var
 void Notifier::FinishLocked(Delivery delivery, const Result<PostResponse>& result,
                             Clock::time_point now) {
   ++delivery.attempts;
-  std::string_view target = TargetName(delivery.target == Target::kSlack);
+  std::string_view target = DestinationName(destinations_[delivery.target].kind);
   if (result && IsSuccess(result->status)) {
     ++stats_.sent;
     spdlog::debug("notify: sent target={} kind={} attempts={}", target,
@@ -206,9 +231,10 @@ void Notifier::FinishLocked(Delivery delivery, const Result<PostResponse>& resul
   stats_.last_error = error;
   bool retryable =
       result ? IsRetryableStatus(result->status) : result.error().kind == ErrorKind::kTransient;
-  if (retryable && !stopping_ && delivery.attempts < options_.max_attempts) {
-    milliseconds delay = Backoff(delivery.attempts, options_.initial_backoff, options_.max_backoff,
-                                 result ? result->retry_after : std::nullopt);
+  milliseconds delay = Backoff(delivery.attempts, options_.initial_backoff, options_.max_backoff,
+                               result ? result->retry_after : std::nullopt);
+  bool in_time = !stopping_ || now + delay < stop_deadline_;
+  if (retryable && in_time && delivery.attempts < options_.max_attempts) {
     ++stats_.retried;
     spdlog::warn(
         "notify: send failed, will retry target={} kind={} attempt={}/{} retry_in_ms={} "
@@ -231,6 +257,8 @@ size_t Notifier::Stop(Clock::time_point deadline) {
     if (!stopping_) {
       stopping_ = true;
       stop_deadline_ = deadline;
+      Clock::time_point now = clock_.Now();
+      for (Delivery& d : queue_) d.due = std::min(d.due, now);  // no more waiting on backoff
     }
     wake_.notify_all();
     for (auto now = clock_.Now(); !worker_done_ && now < stop_deadline_; now = clock_.Now()) {

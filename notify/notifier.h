@@ -1,6 +1,6 @@
-// The notifier: turns cycle outcomes into Slack and generic-webhook messages
-// and delivers them from a background thread, so the automation loop never
-// waits on a chat server.
+// The notifier: turns cycle outcomes into messages for Slack, Teams,
+// Discord, Google Chat and the generic webhook, and delivers them from a
+// background thread, so the automation loop never waits on a chat server.
 //
 // The daemon calls, once per cycle:
 //   Notify(event)  when the cycle pushed a commit (kSuccess) or had errors
@@ -9,14 +9,20 @@
 //   CycleOk()      when the cycle ended without errors and without a commit.
 // A success without errors, or CycleOk, after failures sends one "resolved".
 // AlertState decides what is worth a message (repeat interval, "resolved");
-// each message becomes one delivery per configured target (Slack, webhook).
+// each message becomes one delivery per configured destination
+// (notify/payload.h). A success's commit gets a link to its web page when
+// the repository's forge is known (notify/links.h).
 //
 // Deliveries wait in a bounded queue. When it is full the oldest is dropped
-// (counted, logged). A worker thread sends them in order per target; a
+// (counted, logged). A worker thread sends them in order per destination,
+// at most one per `min_interval` to each chat destination (Slack allows one
+// message per second per webhook; the generic webhook is not limited); a
 // transport error, 408, 429 or 5xx is retried with exponential backoff
-// (doubling from `initial_backoff` up to `max_backoff`, at least Retry-After)
-// up to `max_attempts` tries; any other status is a permanent failure. A
-// target that is down holds back only its own messages.
+// (doubling from `initial_backoff` up to `max_backoff`, at least Retry-After,
+// whose seconds and HTTP-date forms both count) up to `max_attempts` tries;
+// any other status is a permanent failure. A destination that is down holds
+// back only its own messages. Retries go on during Stop, as long as they
+// can start before its deadline.
 #pragma once
 
 #include <atomic>
@@ -29,6 +35,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "base/clock.h"
 #include "base/error.h"
@@ -49,6 +56,13 @@ struct NotifierOptions {
   std::string webhook_url;                     // --notify-webhook ("" = none)
   std::string webhook_secret;                  // --notify-webhook-secret ("" = unsigned)
   std::chrono::seconds repeat_interval{3600};  // --notify-repeat-interval (0 = every failure)
+  std::string teams_url;                       // --teams-url ("" = none)
+  std::string discord_url;                     // --discord-url ("" = none)
+  std::string googlechat_url;                  // --googlechat-url ("" = none)
+  // For commit links only (never sent or logged): the configured --git-url
+  // and --git-web-url (notify/links.h).
+  std::string git_url;
+  std::string git_web_url;
 
   // Tuning without flags.
   size_t queue_capacity = 100;                        // deliveries waiting, all targets
@@ -56,6 +70,8 @@ struct NotifierOptions {
   std::chrono::milliseconds initial_backoff{2'000};
   std::chrono::milliseconds max_backoff{300'000};
   int max_attempts = 8;
+  // Least time between two attempts to one chat destination (0 = none).
+  std::chrono::milliseconds min_interval{1'000};
   // Longest the worker sleeps before reading the clock again while a retry
   // or the shutdown deadline is pending: bounds the effect of wall-clock
   // jumps; tests with a FakeClock set it to a millisecond.
@@ -79,8 +95,8 @@ struct NotifierStats {
 class Notifier {
  public:
   // Validates `options` and starts the worker. Errors (kInvalidInput) name
-  // the flag: a bad template, a URL that is not http(s) (quoted redacted), a
-  // negative interval. `sender` and `clock` are borrowed and must outlive the
+  // the flag: a bad template (with line:column), a URL that is not http(s)
+  // (quoted redacted), a negative interval. `sender` and `clock` are borrowed and must outlive the
   // Notifier. With no target configured the Notifier accepts and discards.
   [[nodiscard]] static Result<std::unique_ptr<Notifier>> Create(NotifierOptions options,
                                                                 Sender& sender, Clock& clock);
@@ -96,12 +112,14 @@ class Notifier {
   // Reports a cycle with no errors and no commit. Thread-safe.
   void CycleOk();
 
-  // Stops accepting events, then gives every queued delivery one last attempt
-  // (backoff ignored, no further retries) until the queue is empty or
-  // `deadline` passes; an attempt in flight at the deadline is cancelled
-  // (libcurl notices within about a second). What is left is counted as
-  // dropped. Returns the number of deliveries dropped this way. Idempotent;
-  // call it from one thread.
+  // Stops accepting events, then sends what is queued until the queue is
+  // empty or `deadline` passes: waiting backoffs are cut short (each queued
+  // delivery is due at once), the per-destination interval still holds, and
+  // a failed attempt is retried after its backoff when that is before the
+  // deadline (so a --once run survives one 500). An attempt in flight at the
+  // deadline is cancelled (libcurl notices within about a second). What is
+  // left is counted as dropped. Returns the number of deliveries dropped this
+  // way. Idempotent; call it from one thread.
   size_t Stop(Clock::time_point deadline);
 
   NotifierStats stats() const;
@@ -109,23 +127,26 @@ class Notifier {
   bool failing() const;
 
  private:
-  enum class Target { kSlack, kWebhook };
   struct Delivery {
-    Target target;
+    size_t target;  // index into destinations_
     EventKind kind;
     PostRequest request;
     int attempts = 0;
     Clock::time_point due;
   };
 
-  Notifier(NotifierOptions options, Messages messages, Sender& sender, Clock& clock);
+  Notifier(NotifierOptions options, Messages messages, std::vector<Destination> destinations,
+           Sender& sender, Clock& clock);
   void Enqueue(const std::vector<Event>& events);
   void Run();
   // Drops the front of the queue (the oldest delivery), counted and logged.
   void DropOldestLocked();
-  // The index of the next delivery to send (the head of each target's queue
-  // with the earliest due time), or nullopt when the queue is empty.
+  // The index of the next delivery to send (the head of each destination's
+  // queue with the earliest due time), or nullopt when the queue is empty.
   std::optional<size_t> NextLocked() const;
+  // When `delivery` may go: its due time, and not before min_interval after
+  // the last attempt to its destination.
+  Clock::time_point DueLocked(const Delivery& delivery) const;
   // Waits on `cv` for at most `left` and at most options_.max_wait.
   void WaitLocked(std::unique_lock<std::mutex>& lock, std::condition_variable& cv,
                   Clock::duration left);
@@ -134,7 +155,8 @@ class Notifier {
 
   const NotifierOptions options_;
   const Messages messages_;
-  const SlackTarget slack_;
+  const std::vector<Destination> destinations_;
+  const std::string repo_web_url_;  // "" = no commit links
   Sender& sender_;
   Clock& clock_;
 
@@ -143,6 +165,7 @@ class Notifier {
   std::condition_variable done_cv_;  // worker finished
   AlertState alerts_;
   std::deque<Delivery> queue_;
+  std::vector<std::optional<Clock::time_point>> last_attempt_;  // per destination
   NotifierStats stats_;
   bool in_flight_ = false;
   bool stopping_ = false;

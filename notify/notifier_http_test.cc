@@ -29,6 +29,7 @@ class NotifierHttpTest : public test::NotifierFixture<SystemClock, test::RealSen
     NotifierOptions options;
     options.slack_url = std::move(slack_url);
     options.initial_backoff = milliseconds(20);
+    options.min_interval = milliseconds(0);
     options.max_backoff = milliseconds(100);
     options.request_timeout = milliseconds(2000);
     return options;
@@ -54,15 +55,14 @@ TEST_F(NotifierHttpTest, SlackAndWebhookReceiveTheirJson) {
     EXPECT_EQ(request.Header("Content-Type"), "application/json");
     auto json = nlohmann::json::parse(request.body);
     if (request.path == kSlackPath) {
-      EXPECT_EQ(json, nlohmann::json({
-                          {"text",
-                           "Commit 0123456 on main: automated release of 2 image(s)\n"
-                           "default:deployment/web web: nginx:1.25.1 -&gt; nginx:1.25.2\n"
-                           "prod:statefulset/db pg: postgres:15.3 -&gt; postgres:15.4"},
-                          {"channel", "#deploys"},
-                          {"username", "tagflow"},
-                          {"icon_url", "https://example.com/icon.png"},
-                      }));
+      EXPECT_EQ(json["text"],
+                "Released 2 image(s) to main (commit 0123456)\n"
+                "default:deployment/web web: nginx:1.25.1 -> nginx:1.25.2\n"
+                "prod:statefulset/db pg: postgres:15.3 -> postgres:15.4");
+      EXPECT_EQ(json["channel"], "#deploys");
+      EXPECT_EQ(json["username"], "tagflow");
+      EXPECT_EQ(json["icon_url"], "https://example.com/icon.png");
+      EXPECT_EQ(json["attachments"][0]["color"], "#2eb886");
       EXPECT_EQ(request.Header("X-Tagflow-Signature"), "");
     } else {
       EXPECT_EQ(request.path, "/webhook");

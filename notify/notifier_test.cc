@@ -5,6 +5,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <future>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "notify/fake_sender.h"
@@ -35,12 +37,20 @@ std::string SlackText(const PostRequest& request) {
   return nlohmann::json::parse(request.body).at("text").get<std::string>();
 }
 
+// The short commit id in a default success text.
+std::string CommitIn(const PostRequest& request) {
+  std::string text = SlackText(request);
+  size_t at = text.find("(commit ");
+  return at == std::string::npos ? "" : text.substr(at + 8, 7);
+}
+
 class NotifierTest : public test::NotifierFixture<FakeClock, FakeSender> {
  protected:
   NotifierOptions SlackOnly() {
     NotifierOptions options;
     options.slack_url = kSlackUrl;
     options.max_wait = milliseconds(1);  // notice FakeClock::Advance at once
+    options.min_interval = milliseconds(0);
     return options;
   }
 
@@ -161,7 +171,7 @@ TEST_F(NotifierTest, TargetThatIsDownHoldsBackOnlyItsOwnMessages) {
   // Per target, messages arrive in the order they were reported.
   std::vector<std::string> slack_commits;
   for (const PostRequest& r : sender_.Requests()) {
-    if (r.url == kSlackUrl) slack_commits.push_back(SlackText(r).substr(7, 7));
+    if (r.url == kSlackUrl) slack_commits.push_back(CommitIn(r));
   }
   EXPECT_EQ(slack_commits, (std::vector<std::string>{"aaaaaaa", "aaaaaaa", "bbbbbbb"}));
 }
@@ -213,7 +223,7 @@ TEST_F(NotifierTest, NotifyNeverBlocksAndFullQueueDropsTheOldest) {
   sender_.Hold(false);
   ASSERT_TRUE(WaitStats([](const NotifierStats& s) { return s.sent == 3; }));
   std::vector<std::string> commits;
-  for (const PostRequest& r : sender_.Requests()) commits.push_back(SlackText(r).substr(7, 7));
+  for (const PostRequest& r : sender_.Requests()) commits.push_back(CommitIn(r));
   EXPECT_EQ(commits, (std::vector<std::string>{"1111111", "3333333", "4444444"}));
 }
 
@@ -246,6 +256,78 @@ TEST_F(NotifierTest, StopAtDeadlineCancelsInFlightAndDropsTheRest) {
   EXPECT_EQ(stats.queued, 0u);
 }
 
+TEST_F(NotifierTest, FailedAttemptDuringStopIsRetriedBeforeTheDeadline) {
+  // A --once run: the message's attempts fail while the process is exiting.
+  sender_.Script({Status(500), Status(500)});
+  Start(SlackOnly());
+  notifier_->Notify(test::SuccessEvent());
+  ASSERT_TRUE(WaitStats([](const NotifierStats& s) { return s.retried == 1; }));
+  auto stopped =
+      std::async(std::launch::async, [&] { return notifier_->Stop(clock_.Now() + seconds(10)); });
+  ASSERT_TRUE(WaitStats([](const NotifierStats& s) { return s.retried == 2; }))
+      << "the second attempt (at Stop, backoff cut short) failed and is rescheduled";
+  EXPECT_TRUE(NoRequest(3)) << "its 4 s backoff still holds";
+  clock_.Advance(seconds(4));
+  EXPECT_EQ(stopped.get(), 0u);
+  NotifierStats stats = notifier_->stats();
+  EXPECT_EQ(stats.sent, 1u);
+  EXPECT_EQ(stats.failed, 0u);
+  EXPECT_EQ(sender_.RequestCount(), 3u);
+}
+
+TEST_F(NotifierTest, RetryThatCannotStartBeforeTheDeadlineIsGivenUp) {
+  sender_.Script({Status(500), PostResponse{429, "slow down", seconds(60)}});
+  Start(SlackOnly());
+  notifier_->Notify(test::SuccessEvent());
+  ASSERT_TRUE(WaitStats([](const NotifierStats& s) { return s.retried == 1; }));
+  EXPECT_EQ(notifier_->Stop(clock_.Now() + seconds(10)), 0u);
+  NotifierStats stats = notifier_->stats();
+  EXPECT_EQ(stats.failed, 1u) << "Retry-After 60 s ends after the deadline: given up at once";
+  EXPECT_EQ(sender_.RequestCount(), 2u);
+}
+
+TEST_F(NotifierTest, OneMessagePerIntervalToEachChatDestination) {
+  NotifierOptions options = SlackOnly();
+  options.min_interval = seconds(1);
+  options.webhook_url = kWebhookUrl;
+  Start(options);
+  notifier_->Notify(SuccessWithCommit("aaaaaaa"));
+  notifier_->Notify(SuccessWithCommit("bbbbbbb"));
+  ASSERT_TRUE(WaitStats([](const NotifierStats& s) { return s.sent == 3; }))
+      << "Slack's first and both webhook messages go at once";
+  clock_.Advance(milliseconds(999));
+  EXPECT_TRUE(NoRequest(4)) << "Slack's second waits a second";
+  clock_.Advance(milliseconds(1));
+  ASSERT_TRUE(WaitStats([](const NotifierStats& s) { return s.sent == 4; }));
+}
+
+TEST_F(NotifierTest, EveryDestinationGetsItsOwnPayload) {
+  NotifierOptions options = SlackOnly();
+  options.teams_url = "https://example.webhook.office.com/workflows/t0ken";
+  options.discord_url = "https://discord.com/api/webhooks/1/t0ken";
+  options.googlechat_url = "https://chat.googleapis.com/v1/spaces/X/messages?key=k&token=t";
+  Start(options);
+  notifier_->Notify(test::FailureEvent());
+  ASSERT_TRUE(WaitStats([](const NotifierStats& s) { return s.sent == 4; }));
+  std::map<std::string, nlohmann::json> bodies;
+  for (const PostRequest& r : sender_.Requests()) bodies[r.url] = nlohmann::json::parse(r.body);
+  EXPECT_TRUE(bodies[kSlackUrl].contains("attachments"));
+  EXPECT_EQ(bodies[options.teams_url]["type"], "message");
+  EXPECT_TRUE(bodies[options.discord_url].contains("embeds"));
+  EXPECT_TRUE(bodies[options.googlechat_url].contains("cardsV2"));
+}
+
+TEST_F(NotifierTest, CommitLinkComesFromTheGitUrlWithoutItsSecrets) {
+  NotifierOptions options = SlackOnly();
+  options.git_url = "https://bot:pa55w0rd@github.com/org/fleet.git";
+  Start(options);
+  notifier_->Notify(test::SuccessEvent());
+  ASSERT_TRUE(WaitStats([](const NotifierStats& s) { return s.sent == 1; }));
+  std::string body = sender_.Requests()[0].body;
+  EXPECT_THAT(body, AllOf(HasSubstr("https://github.com/org/fleet/commit/0123456789abcdef"),
+                          Not(HasSubstr("pa55w0rd")), Not(HasSubstr("bot"))));
+}
+
 TEST(NotifierCreateTest, RejectsBadConfigurationNamingTheFlag) {
   FakeClock clock;
   FakeSender sender;
@@ -261,6 +343,10 @@ TEST(NotifierCreateTest, RejectsBadConfigurationNamingTheFlag) {
       {[](auto& o) { o.slack_template_failure = "{{.Errors"; }, "--slack-template-failure"},
       {[](auto& o) { o.repeat_interval = seconds(-1); }, "--notify-repeat-interval"},
       {[](auto& o) { o.queue_capacity = 0; }, "queue capacity"},
+      {[](auto& o) { o.teams_url = "teams/sekrit"; }, "--teams-url"},
+      {[](auto& o) { o.discord_url = "discord/sekrit"; }, "--discord-url"},
+      {[](auto& o) { o.googlechat_url = "chat/sekrit"; }, "--googlechat-url"},
+      {[](auto& o) { o.git_web_url = "github.com/sekrit"; }, "--git-web-url"},
   };
   for (const Case& c : cases) {
     NotifierOptions options;

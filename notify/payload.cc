@@ -2,28 +2,17 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <utility>
 
 #include "base/encoding.h"
 
 namespace tagflow::notify {
-namespace {
 
-// Invalid UTF-8 (a file name, a server's message) is replaced, never thrown.
-std::string Dump(const nlohmann::json& json) {
+std::string DumpJson(const nlohmann::json& json) {
   return json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
-
-PostRequest JsonPost(std::string url, std::string body) {
-  PostRequest request;
-  request.url = std::move(url);
-  request.body = std::move(body);
-  request.headers.emplace_back("Content-Type", "application/json");
-  return request;
-}
-
-}  // namespace
 
 Result<Messages> Messages::Create(std::string_view success_template,
                                   std::string_view failure_template) {
@@ -37,40 +26,87 @@ Result<Messages> Messages::Create(std::string_view success_template,
   if (!failure) return Fail(failure.error());
   auto resolved = Template::Parse(kDefaultResolvedTemplate, "resolved message");
   if (!resolved) return Fail(ErrorKind::kInternal, resolved.error().message);
-  return Messages(std::move(*success), std::move(*failure), std::move(*resolved));
+  return Messages(std::move(*success), std::move(*failure), std::move(*resolved),
+                  !success_template.empty(), !failure_template.empty());
 }
+
+namespace {
+
+// At most kDefaultMaxLines lines after the first (the title), then "and N
+// more"; at most kMaxTextChars bytes.
+std::string CapText(std::string text) {
+  size_t lines = 0, pos = 0;
+  while (pos < text.size() && lines <= kDefaultMaxLines) {
+    size_t nl = text.find('\n', pos);
+    if (nl == std::string::npos) return Clip(std::move(text), kMaxTextChars);
+    pos = nl + 1;
+    ++lines;
+  }
+  if (pos < text.size()) {
+    size_t more = static_cast<size_t>(std::count(text.begin() + static_cast<std::ptrdiff_t>(pos),
+                                                 text.end(), '\n')) +
+                  (text.back() == '\n' ? 0 : 1);
+    text.resize(pos);
+    text += fmt::format("and {} more", more);
+  }
+  return Clip(std::move(text), kMaxTextChars);
+}
+
+}  // namespace
 
 std::string Messages::Text(const Event& event, bool for_slack) const {
-  switch (event.kind) {
-    case EventKind::kSuccess:
-      return success_.Render(event, for_slack);
-    case EventKind::kFailure:
-      return failure_.Render(event, for_slack);
-    case EventKind::kResolved:
-      return resolved_.Render(event, for_slack);
+  const Template* t = &failure_;
+  if (event.kind == EventKind::kSuccess) t = &success_;
+  if (event.kind == EventKind::kResolved) t = &resolved_;
+  return CapText(t->Render(event, for_slack));
+}
+
+bool Messages::Custom(EventKind kind) const {
+  return (kind == EventKind::kSuccess && custom_success_) ||
+         (kind == EventKind::kFailure && custom_failure_);
+}
+
+std::string_view DestinationName(DestinationKind kind) {
+  switch (kind) {
+    case DestinationKind::kSlack:
+      return "slack";
+    case DestinationKind::kWebhook:
+      return "webhook";
+    case DestinationKind::kTeams:
+      return "teams";
+    case DestinationKind::kDiscord:
+      return "discord";
+    case DestinationKind::kGoogleChat:
+      return "googlechat";
   }
-  return failure_.Render(event, for_slack);
+  return "webhook";
 }
 
-std::string SlackPayload(std::string_view text, const SlackTarget& target) {
-  nlohmann::json json = {{"text", text}};
-  if (!target.channel.empty()) json["channel"] = target.channel;
-  if (!target.username.empty()) json["username"] = target.username;
-  if (!target.icon_url.empty()) json["icon_url"] = target.icon_url;
-  return Dump(json);
-}
-
-PostRequest SlackRequest(const Event& event, const Messages& messages, const SlackTarget& target) {
-  return JsonPost(target.url, SlackPayload(messages.Text(event, /*for_slack=*/true), target));
-}
-
-PostRequest WebhookRequest(const Event& event, const Messages& messages, const std::string& url,
-                           std::string_view secret) {
-  PostRequest request =
-      JsonPost(url, Dump(EventToJson(event, messages.Text(event, /*for_slack=*/false))));
-  if (!secret.empty()) {
-    request.headers.emplace_back(std::string(kSignatureHeader),
-                                 "sha256=" + HmacSha256Hex(secret, request.body));
+PostRequest DeliveryRequest(const Destination& destination, const Event& event,
+                            const Messages& messages) {
+  PostRequest request;
+  request.url = destination.url;
+  request.headers.emplace_back("Content-Type", "application/json");
+  switch (destination.kind) {
+    case DestinationKind::kSlack:
+      request.body = SlackPayload(event, messages, destination);
+      break;
+    case DestinationKind::kTeams:
+      request.body = TeamsPayload(event, messages);
+      break;
+    case DestinationKind::kDiscord:
+      request.body = DiscordPayload(event, messages);
+      break;
+    case DestinationKind::kGoogleChat:
+      request.body = GoogleChatPayload(event, messages);
+      break;
+    case DestinationKind::kWebhook:
+      request.body = DumpJson(EventToJson(event, messages.Text(event, /*for_slack=*/false)));
+      if (!destination.secret.empty()) {
+        request.headers.emplace_back(std::string(kSignatureHeader),
+                                     "sha256=" + HmacSha256Hex(destination.secret, request.body));
+      }
+      break;
   }
   return request;
 }

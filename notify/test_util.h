@@ -34,7 +34,7 @@ inline Event SuccessEvent() {
   return e;
 }
 
-inline Event FailureEvent(std::vector<std::string> errors = {
+inline Event FailureEvent(std::vector<EventError> errors = {
                               "apps/web.yaml: line 3: mapping values are not allowed here",
                               "registry.example.com: HTTP 503 <Service Unavailable>"}) {
   Event e;
