@@ -33,7 +33,9 @@ Daemon::Daemon(DaemonEdges edges, DaemonConfig config)
       cycle_(MakeCycleDeps(edges_, metrics_, stopping_), config_.cycle),
       loop_(Loop::Callbacks{[this](const std::vector<std::string>& reasons) { RunCycle(reasons); },
                             [this] { return PollGit(); }},
-            edges_.clock, Schedule(config_.automation_interval, config_.git_poll_interval)) {
+            edges_.clock,
+            Schedule(config_.automation_interval, config_.git_poll_interval,
+                     config_.request_batching)) {
   DescribeCycleMetrics(metrics_);
   metrics_.Describe("tagflow_notifications_sent_total", Metrics::Type::kCounter,
                     "Notifications delivered.");
@@ -93,10 +95,11 @@ HttpHandlers Daemon::Handlers() {
     }
     return ImagesJson(edges_.images.List(copy)).dump(2) + "\n";
   };
-  h.request_sync = [this](const std::string& reason, const std::vector<std::string>& repos) {
-    std::string why = reason;
-    for (const std::string& r : repos) why += " " + r;
-    RequestCycle(std::move(why));
+  // One reason per repository ("hook registry host/team/web"), so identical
+  // hooks collapse into one reason; the loop bounds how many are kept.
+  h.request_sync = [this](const std::string& source, const std::vector<std::string>& repos) {
+    if (repos.empty()) RequestCycle(source);
+    for (const std::string& repo : repos) RequestCycle(source + " " + repo);
   };
   return h;
 }
@@ -110,6 +113,11 @@ Result<int> Daemon::Serve() {
   auto server = std::make_unique<HttpServer>(Handlers(), config_.webhook_secret);
   Result<int> port = server->Start(config_.listen);
   if (!port) return Fail(port.error());
+  if (!config_.health_listen.empty()) {
+    Result<int> health = server->StartHealth(config_.health_listen);
+    if (!health) return Fail(health.error());
+    health_port_ = *health;
+  }
   server_ = std::move(server);
   return port;
 }
@@ -125,6 +133,6 @@ void Daemon::Stop() {
   loop_.Stop();
 }
 
-void Daemon::RequestCycle(std::string reason) { loop_.RequestCycle(std::move(reason)); }
+void Daemon::RequestCycle(std::string_view reason) { loop_.RequestCycle(reason); }
 
 }  // namespace tagflow::daemon

@@ -14,6 +14,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/clock.h"
@@ -41,7 +42,11 @@ struct DaemonConfig {
   std::chrono::milliseconds automation_interval{std::chrono::minutes(5)};
   std::chrono::milliseconds git_poll_interval{std::chrono::minutes(5)};  // 0: never
   std::string listen = ":3030";
+  std::string health_listen;   // "" = the probes only on `listen`
   std::string webhook_secret;  // "" = hooks and /api/v1/sync are open
+  // Hooks and /api/v1/sync arriving within a second of each other run one
+  // cycle; a steady stream of them runs at most one cycle every ten seconds.
+  RequestBatching request_batching{std::chrono::seconds(1), std::chrono::seconds(10)};
 };
 
 struct DaemonEdges {
@@ -64,10 +69,13 @@ class Daemon {
   // for the endpoints. Not concurrently with Run().
   CycleReport RunCycle(const std::vector<std::string>& reasons);
 
-  // Binds `listen` and serves the endpoints on background threads. Returns
-  // the bound port. kInvalidInput for a malformed address; kTransient when
-  // the address cannot be bound (in use, not permitted): a runtime failure.
+  // Binds `listen` (and `health_listen` when set) and serves the endpoints
+  // on background threads. Returns the bound port of `listen`. kInvalidInput
+  // for a malformed address; kTransient when an address cannot be bound (in
+  // use, not permitted): a runtime failure.
   [[nodiscard]] Result<int> Serve();
+  // The bound port of `health_listen` after Serve(); 0 when not set.
+  int health_port() const { return health_port_; }
 
   // Runs the loop on the calling thread until Stop(), then stops serving.
   void Run();
@@ -81,8 +89,9 @@ class Daemon {
   // registry rate limiter).
   const std::atomic<bool>& stopping() const { return stopping_; }
 
-  // Queues a cycle as a hook would. Thread-safe, never blocks.
-  void RequestCycle(std::string reason);
+  // Queues a cycle as a hook would (Loop::RequestCycle: batched, bounded).
+  // Thread-safe, never blocks.
+  void RequestCycle(std::string_view reason);
 
   // True after the first successful git sync (GET /readyz).
   bool ready() const { return ready_.load(); }
@@ -103,6 +112,7 @@ class Daemon {
   Cycle cycle_;
   Loop loop_;
   std::unique_ptr<HttpServer> server_;
+  int health_port_ = 0;
 
   mutable std::mutex state_mu_;
   std::vector<manifest::Workload> workloads_;  // guarded by state_mu_: the last scan

@@ -91,6 +91,7 @@ class DaemonTest : public ::testing::Test {
     config.git_poll_interval = std::chrono::milliseconds(0);
     config.listen = "127.0.0.1:0";
     config.webhook_secret = kSecret;
+    config.request_batching = batching_;
     return config;
   }
 
@@ -118,6 +119,8 @@ class DaemonTest : public ::testing::Test {
   std::unique_ptr<notify::Notifier> notifier_;
   std::unique_ptr<Daemon> daemon_;
   std::thread thread_;
+  // Requests run at once unless a test batches them (and moves the clock).
+  RequestBatching batching_;
 };
 
 TEST_F(DaemonTest, AHookTriggersOneCycleThatCommitsAndNotifies) {
@@ -150,6 +153,29 @@ TEST_F(DaemonTest, AHookTriggersOneCycleThatCommitsAndNotifies) {
   // and the refused hook ran none.
   EXPECT_TRUE(testing::WaitFor([&] { return Cycles() == 2; }));
   EXPECT_EQ(Cycles(), 2);
+}
+
+TEST_F(DaemonTest, ABurstOfHooksRunsOneCycle) {
+  batching_ = {std::chrono::seconds(1), std::chrono::seconds(10)};
+  int port = Start();
+  ASSERT_TRUE(testing::WaitFor([&] { return Cycles() == 1; }));
+  httplib::Client client("127.0.0.1", port);
+  httplib::Headers auth = {{"Authorization", std::string("Bearer ") + kSecret}};
+  for (int i = 0; i < 50; ++i) {
+    auto res = client.Post("/api/v1/hooks/registry", auth, kHook, "application/json");
+    ASSERT_TRUE(res);
+    ASSERT_EQ(res->status, 202);
+  }
+  // The clock has not moved, so the burst still waits for a quiet second.
+  EXPECT_EQ(Cycles(), 1);
+  clock_.Advance(std::chrono::seconds(1));
+  ASSERT_TRUE(testing::WaitFor([&] { return Cycles() == 2; }));
+  // Cycles run one at a time: a third one from the burst would come before
+  // the cycle of this later request.
+  daemon_->RequestCycle("marker");
+  clock_.Advance(std::chrono::seconds(1));
+  ASSERT_TRUE(testing::WaitFor([&] { return Cycles() == 3; }));
+  EXPECT_EQ(Cycles(), 3);
 }
 
 TEST_F(DaemonTest, EndpointsServeTheLastScan) {

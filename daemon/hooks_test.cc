@@ -40,6 +40,40 @@ TEST(WebhookAuthorizedTest, AcceptsQueryToken) {
   EXPECT_FALSE(WebhookAuthorized("s3cret", {}, "", "nope"));
 }
 
+TEST(AuthorizeHeadersTest, DecidesWhatItCanBeforeTheBody) {
+  EXPECT_EQ(AuthorizeHeaders("", {}, ""), HeaderAuth::kGranted);
+  EXPECT_EQ(AuthorizeHeaders("s3cret", {{"authorization", "Bearer s3cret"}}, ""),
+            HeaderAuth::kGranted);
+  EXPECT_EQ(AuthorizeHeaders("s3cret", {}, "s3cret"), HeaderAuth::kGranted);
+  EXPECT_EQ(AuthorizeHeaders("s3cret", {{"x-hub-signature-256", "sha256=00"}}, ""),
+            HeaderAuth::kNeedsBody);
+  EXPECT_EQ(AuthorizeHeaders("s3cret", {{"x-tagflow-signature", "sha256=00"}}, ""),
+            HeaderAuth::kNeedsBody);
+  EXPECT_EQ(AuthorizeHeaders("s3cret", {}, ""), HeaderAuth::kRefused);
+  EXPECT_EQ(AuthorizeHeaders("s3cret", {{"authorization", "Bearer nope"}}, "nope"),
+            HeaderAuth::kRefused);
+}
+
+TEST(WebhookAuthorizedTest, WrongBearerButRightSignatureIsAccepted) {
+  std::string body = "{}";
+  EXPECT_TRUE(WebhookAuthorized(
+      "s3cret",
+      {{"authorization", "Bearer nope"}, {"x-signature-256", HmacSha256Signature("s3cret", body)}},
+      body, ""));
+}
+
+TEST(ParseRegistryNotificationTest, MalformedUtf8IsInvalidInput) {
+  for (std::string body : {std::string(R"({"events":[{"action":"push","target":{"repository":"a)") +
+                               "\xff" + R"("}}]})",
+                           std::string("{\"events\":[]}\xc3"),
+                           std::string(R"({"events":[{"action":")") + "\xed\xa0\x80" + R"("}]})"}) {
+    auto repos = ParseRegistryNotification(body);
+    ASSERT_FALSE(repos.has_value());
+    EXPECT_EQ(repos.error().kind, ErrorKind::kInvalidInput);
+  }
+  EXPECT_FALSE(ParseDockerHubHook("{\"repository\":{\"repo_name\":\"a\xc3\"}}").has_value());
+}
+
 TEST(ParseRegistryNotificationTest, CollectsPushedRepositories) {
   std::string body = R"({"events":[
     {"action":"push","target":{"repository":"team/app","tag":"v2"},"request":{"host":"localhost:5000"}},

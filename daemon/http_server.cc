@@ -1,20 +1,35 @@
 #include "daemon/http_server.h"
 
 #include <fmt/format.h>
-#include <httplib.h>
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <charconv>
+#include <cstdint>
+#include <exception>
 #include <nlohmann/json.hpp>
+#include <optional>
 
-#include "daemon/hooks.h"
 #include "base/strings.h"
+#include "daemon/hooks.h"
 
 namespace tagflow::daemon {
 namespace {
 
-constexpr size_t kMaxBody = 1 << 20;
+constexpr const char* kPostRoutes[] = {"/api/v1/sync", "/api/v1/hooks/registry",
+                                       "/api/v1/hooks/dockerhub"};
+
+// The probe listener's limits: a handful of short connections.
+constexpr ListenerLimits kHealthLimits{.max_connections = HttpServer::kHealthConnections,
+                                       .idle_timeout = std::chrono::seconds(2),
+                                       .request_timeout = std::chrono::seconds(2),
+                                       .write_timeout = std::chrono::seconds(2),
+                                       .max_requests_per_connection = 100};
+
+bool IsPostRoute(const std::string& path) {
+  return std::find(std::begin(kPostRoutes), std::end(kPostRoutes), path) != std::end(kPostRoutes);
+}
 
 HeaderMap LowerHeaders(const httplib::Headers& headers) {
   HeaderMap out;
@@ -24,9 +39,15 @@ HeaderMap LowerHeaders(const httplib::Headers& headers) {
   return out;
 }
 
+// JSON text that never throws: invalid UTF-8 (which parsing already refuses)
+// would be replaced, not fatal.
+std::string Dump(const nlohmann::json& j) {
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
+
 void SetError(httplib::Response& res, int status, const std::string& message) {
   res.status = status;
-  res.set_content(nlohmann::json{{"error", message}}.dump() + "\n", "application/json");
+  res.set_content(Dump({{"error", message}}), "application/json");
 }
 
 void SetJson(httplib::Response& res, const Result<std::string>& body) {
@@ -37,13 +58,76 @@ void SetJson(httplib::Response& res, const Result<std::string>& body) {
   }
 }
 
+// The declared Content-Length; nullopt when absent, UINT64_MAX when unreadable.
+std::optional<uint64_t> ContentLength(const httplib::Request& req) {
+  if (!req.has_header("Content-Length")) return std::nullopt;
+  std::string text = req.get_header_value("Content-Length");
+  uint64_t value = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || ptr != text.data() + text.size()) return UINT64_MAX;
+  return value;
+}
+
+// A plain 500: the exception's text goes to the log, never to the client.
+void AnswerHandlerFailure(const httplib::Request& req, httplib::Response& res,
+                          std::exception_ptr ep) {
+  std::string what = "unknown exception";
+  try {
+    if (ep) std::rethrow_exception(ep);
+  } catch (const std::exception& e) {
+    what = e.what();
+  } catch (...) {
+  }
+  spdlog::error("http handler failed method={} path={} error=\"{}\"", req.method, req.path, what);
+  res.headers.clear();
+  SetError(res, 500, "internal error");
+}
+
+void AddProbes(Router& s, const std::function<bool()>& ready) {
+  s.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content("ok\n", "text/plain");
+  });
+  s.Get("/readyz", [ready](const httplib::Request&, httplib::Response& res) {
+    bool is_ready = ready && ready();
+    res.status = is_ready ? 200 : 503;
+    res.set_content(is_ready ? "ready\n" : "not ready: no successful git sync yet\n", "text/plain");
+  });
+  s.set_exception_handler(AnswerHandlerFailure);
+}
+
+// The cap for --listen from the soft RLIMIT_NOFILE.
+size_t ConnectionCapFromLimit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return ConnectionCapForFileLimit(1024);
+  return ConnectionCapForFileLimit(limit.rlim_cur == RLIM_INFINITY ? UINT64_MAX : limit.rlim_cur);
+}
+
+// Serves `router` on `listen` (the value of `flag`) into `*listener`;
+// returns the bound port.
+Result<int> Listen(Router& router, const ListenerLimits& limits, const std::string& listen,
+                   std::string_view flag, std::unique_ptr<HttpListener>& listener) {
+  Result<std::pair<std::string, int>> addr = ParseListenAddress(listen, flag);
+  if (!addr) return Fail(addr.error());
+  auto started = std::make_unique<HttpListener>(router, limits);
+  Result<int> port = started->Start(addr->first, addr->second);
+  if (!port) {
+    // A runtime failure, not bad usage.
+    return Fail(ErrorKind::kTransient,
+                fmt::format("{} {}: cannot bind (in use or not permitted): {}", flag, listen,
+                            port.error().message));
+  }
+  listener = std::move(started);
+  return port;
+}
+
 }  // namespace
 
-Result<std::pair<std::string, int>> ParseListenAddress(const std::string& listen) {
+Result<std::pair<std::string, int>> ParseListenAddress(const std::string& listen,
+                                                       std::string_view flag) {
   auto bad = [&] {
     return Fail(
         ErrorKind::kInvalidInput,
-        fmt::format("--listen \"{}\": expected [host]:port, e.g. :3030 or 127.0.0.1:3030", listen));
+        fmt::format("{} \"{}\": expected [host]:port, e.g. :3030 or 127.0.0.1:3030", flag, listen));
   };
   size_t colon = listen.rfind(':');
   if (colon == std::string::npos) return bad();
@@ -59,35 +143,38 @@ Result<std::pair<std::string, int>> ParseListenAddress(const std::string& listen
   return std::make_pair(host, port);
 }
 
-HttpServer::HttpServer(HttpHandlers handlers, std::string webhook_secret)
+HttpServer::HttpServer(HttpHandlers handlers, std::string webhook_secret, ListenerLimits limits)
     : handlers_(std::move(handlers)),
       secret_(std::move(webhook_secret)),
-      server_(std::make_unique<httplib::Server>()) {
+      limits_(limits),
+      router_(std::make_unique<Router>()) {
   Route();
 }
 
 HttpServer::~HttpServer() { Stop(); }
 
 void HttpServer::Route() {
-  httplib::Server& s = *server_;
-  // SO_REUSEADDR only: httplib's default SO_REUSEPORT would let a second
-  // daemon bind the same port silently.
-  s.set_socket_options([](socket_t sock) {
-    int yes = 1;
-    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  Router& s = *router_;
+  s.set_payload_max_length(kMaxBodyBytes);
+  AddProbes(s, handlers_.ready);
+  // Only the POST endpoints ever read a body, through HandlePost.
+  s.set_pre_routing_handler([](const httplib::Request& req, httplib::Response& res) {
+    if (req.method == "GET" || req.method == "HEAD") return Router::HandlerResponse::Unhandled;
+    if (req.method == "POST" && IsPostRoute(req.path)) return Router::HandlerResponse::Unhandled;
+    if (req.method == "POST") {
+      SetError(res, 404, "not found");
+    } else {
+      SetError(res, 405, "method not allowed");
+    }
+    return Router::HandlerResponse::Handled;
   });
-  s.set_payload_max_length(kMaxBody);
-  s.set_read_timeout(10, 0);
-  s.set_write_timeout(10, 0);
+  // `Expect: 100-continue`: refuse before the client sends the body.
+  s.set_expect_100_continue_handler([this](const httplib::Request& req, httplib::Response& res) {
+    if (req.method != "POST" || !IsPostRoute(req.path)) return 100;
+    int status = CheckHead(req, res, req.path == "/api/v1/hooks/dockerhub");
+    return status == 0 ? 100 : status;
+  });
 
-  s.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
-    res.set_content("ok\n", "text/plain");
-  });
-  s.Get("/readyz", [this](const httplib::Request&, httplib::Response& res) {
-    bool ready = handlers_.ready && handlers_.ready();
-    res.status = ready ? 200 : 503;
-    res.set_content(ready ? "ready\n" : "not ready: no successful git sync yet\n", "text/plain");
-  });
   s.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
     res.set_content(handlers_.metrics ? handlers_.metrics() : "",
                     "text/plain; version=0.0.4; charset=utf-8");
@@ -99,65 +186,125 @@ void HttpServer::Route() {
     SetJson(res, handlers_.images_json());
   });
 
-  // Mutating endpoints: authorise, parse, then ask for a cycle.
-  auto post = [this](const std::string& path,
+  auto post = [this](const std::string& path, const std::string& source,
                      std::function<Result<std::vector<std::string>>(std::string_view)> parse,
                      bool allow_query_token) {
-    server_->Post(path, [this, path, parse, allow_query_token](const httplib::Request& req,
-                                                               httplib::Response& res) {
-      std::string token = allow_query_token ? req.get_param_value("token") : "";
-      if (!WebhookAuthorized(secret_, LowerHeaders(req.headers), req.body, token)) {
-        spdlog::warn("http refused path={} remote={} reason=\"missing or wrong webhook secret\"",
-                     path, req.remote_addr);
-        SetError(res, 401, "missing or wrong webhook secret");
-        return;
-      }
-      std::vector<std::string> repos;
-      if (parse) {
-        Result<std::vector<std::string>> parsed = parse(req.body);
-        if (!parsed) {
-          SetError(res, 400, parsed.error().message);
-          return;
-        }
-        repos = std::move(*parsed);
-      }
-      if (handlers_.request_sync) handlers_.request_sync(path, repos);
-      res.status = 202;
-      nlohmann::json body = {{"status", "sync requested"}, {"repositories", repos}};
-      res.set_content(body.dump() + "\n", "application/json");
+    router_->Post(path, [this, source, parse, allow_query_token](
+                            const httplib::Request& req, httplib::Response& res,
+                            const httplib::ContentReader& reader) {
+      HandlePost(req, res, reader, source, parse, allow_query_token);
     });
   };
-  post("/api/v1/sync", nullptr, false);
-  post("/api/v1/hooks/registry", ParseRegistryNotification, false);
-  post("/api/v1/hooks/dockerhub", ParseDockerHubHook, true);
+  post("/api/v1/sync", "sync", nullptr, false);
+  post("/api/v1/hooks/registry", "hook registry", ParseRegistryNotification, false);
+  post("/api/v1/hooks/dockerhub", "hook dockerhub", ParseDockerHubHook, true);
+}
+
+int HttpServer::CheckHead(const httplib::Request& req, httplib::Response& res,
+                          bool allow_query_token) {
+  std::string token = allow_query_token ? req.get_param_value("token") : "";
+  if (AuthorizeHeaders(secret_, LowerHeaders(req.headers), token) == HeaderAuth::kRefused) {
+    spdlog::warn("http refused path={} remote={} reason=\"missing or wrong webhook secret\"",
+                 req.path, req.remote_addr);
+    SetError(res, 401, "missing or wrong webhook secret");
+    return 401;
+  }
+  if (std::optional<uint64_t> length = ContentLength(req); length && *length > kMaxBodyBytes) {
+    SetError(res, 413, fmt::format("request body over {} bytes", kMaxBodyBytes));
+    return 413;
+  }
+  if (req.is_multipart_form_data()) {
+    SetError(res, 415, "multipart bodies are not accepted");
+    return 415;
+  }
+  return 0;
+}
+
+void HttpServer::HandlePost(
+    const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader,
+    const std::string& source,
+    const std::function<Result<std::vector<std::string>>(std::string_view)>& parse,
+    bool allow_query_token) {
+  if (CheckHead(req, res, allow_query_token) != 0) return;
+  std::string body;
+  if (DeclaresBody(req)) {
+    if (!body_slots_.try_acquire_for(kBodyWait)) {
+      res.set_header("Retry-After", "1");
+      SetError(res, 503, "busy: too many request bodies at once, retry");
+      return;
+    }
+    bool too_large = false;
+    bool complete = reader([&](const char* data, size_t n) {
+      if (body.size() + n > kMaxBodyBytes) {
+        too_large = true;
+        return false;
+      }
+      body.append(data, n);
+      return true;
+    });
+    body_slots_.release();
+    if (too_large) {
+      SetError(res, 413, fmt::format("request body over {} bytes", kMaxBodyBytes));
+      return;
+    }
+    if (!complete) {
+      // httplib's own status: 415 for an encoding it cannot decode.
+      SetError(res, res.status == 415 ? 415 : 400,
+               "could not read the request body (malformed, cut short or too slow)");
+      return;
+    }
+  }
+  std::string token = allow_query_token ? req.get_param_value("token") : "";
+  if (!WebhookAuthorized(secret_, LowerHeaders(req.headers), body, token)) {
+    spdlog::warn("http refused path={} remote={} reason=\"wrong webhook signature\"", req.path,
+                 req.remote_addr);
+    SetError(res, 401, "missing or wrong webhook secret");
+    return;
+  }
+  std::vector<std::string> repos;
+  if (parse) {
+    Result<std::vector<std::string>> parsed = parse(body);
+    if (!parsed) {
+      SetError(res, 400, parsed.error().message);
+      return;
+    }
+    repos = std::move(*parsed);
+  }
+  if (handlers_.request_sync) handlers_.request_sync(source, repos);
+  res.status = 202;
+  res.set_content(Dump({{"status", "sync requested"}, {"repositories", repos}}),
+                  "application/json");
 }
 
 Result<int> HttpServer::Start(const std::string& listen) {
-  Result<std::pair<std::string, int>> addr = ParseListenAddress(listen);
-  if (!addr) return Fail(addr.error());
-  auto [host, port] = *addr;
-  int bound = port;
-  if (port == 0) {
-    bound = server_->bind_to_any_port(host);
-  } else if (!server_->bind_to_port(host, port)) {
-    bound = -1;
+  if (listener_) return Fail(ErrorKind::kInternal, "the HTTP server is already started");
+  ListenerLimits limits = limits_;
+  if (limits.max_connections == 0) limits.max_connections = ConnectionCapFromLimit();
+  Result<int> port = Listen(*router_, limits, listen, "--listen", listener_);
+  if (port) {
+    spdlog::debug("http listening listen={} port={} max_connections={}", listen, *port,
+                  limits.max_connections);
   }
-  if (bound < 0)
-    return Fail(ErrorKind::kTransient,  // a runtime failure, not bad usage
-                fmt::format("--listen {}: cannot bind (in use or not permitted)", listen));
-  thread_ = std::thread([this] { server_->listen_after_bind(); });
-  // Stop() before the thread runs would be lost (httplib ignores stop() on a
-  // server that is not running yet), so return only once it serves.
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (!server_->is_running() && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  return bound;
+  return port;
+}
+
+Result<int> HttpServer::StartHealth(const std::string& listen) {
+  if (health_listener_) return Fail(ErrorKind::kInternal, "the health server is already started");
+  health_router_ = std::make_unique<Router>();
+  AddProbes(*health_router_, handlers_.ready);
+  health_router_->set_pre_routing_handler([](const httplib::Request& req, httplib::Response& res) {
+    if ((req.method == "GET" || req.method == "HEAD") &&
+        (req.path == "/healthz" || req.path == "/readyz"))
+      return Router::HandlerResponse::Unhandled;
+    SetError(res, 404, "not found: this address serves /healthz and /readyz only");
+    return Router::HandlerResponse::Handled;
+  });
+  return Listen(*health_router_, kHealthLimits, listen, "--health-listen", health_listener_);
 }
 
 void HttpServer::Stop() {
-  if (server_) server_->stop();
-  if (thread_.joinable()) thread_.join();
+  if (health_listener_) health_listener_->Stop();
+  if (listener_) listener_->Stop();
 }
 
 }  // namespace tagflow::daemon

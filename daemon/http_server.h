@@ -5,63 +5,107 @@
 //   GET  /metrics                 Prometheus text
 //   GET  /api/v1/workloads        JSON of `list-workloads -o json`
 //   GET  /api/v1/images           JSON of `list-images -o json`
-//   POST /api/v1/sync             run a cycle now (202)
+//   POST /api/v1/sync             run a cycle soon (202)
 //   POST /api/v1/hooks/registry   Docker distribution notification envelope (202)
 //   POST /api/v1/hooks/dockerhub  Docker Hub push webhook (202)
-// The POST endpoints require --webhook-secret when it is set (hooks.h); a
-// refused request gets 401 and changes nothing. Bodies over 1 MiB get 413.
+//
+// The POST endpoints require --webhook-secret when it is set (hooks.h). A
+// bearer or query token is checked before the body is read (with
+// `Expect: 100-continue`, before the client sends it); an HMAC signature
+// needs the body, so at most kMaxBodyBytes of it is read first. Errors are
+// JSON {"error": ...} and change nothing:
+//   401 no or wrong secret        413 body over kMaxBodyBytes (chunked or not)
+//   400 malformed body (bad JSON or UTF-8, cut short, too slow)
+//   415 multipart or an encoding we cannot read
+//   503 too many bodies being read at once (Retry-After: 1)
+//   404/405 any other path or method (a body is never read for them)
+//   500 "internal error" for a handler failure, never its details.
+// Connections are bounded per listener (http_listener.h): /healthz and
+// /readyz answer promptly whatever other clients do. StartHealth() serves
+// only the two probes on a second address, with a few threads of its own.
 #pragma once
 
+#include <chrono>
+#include <cstddef>
 #include <functional>
 #include <memory>
+#include <semaphore>
 #include <string>
-#include <thread>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "base/error.h"
-
-namespace httplib {
-class Server;
-}
+#include "daemon/http_listener.h"
 
 namespace tagflow::daemon {
 
+// The largest request body the endpoints read.
+inline constexpr size_t kMaxBodyBytes = 1 << 20;
+
 // What the server asks of the daemon. Every function is called from the
-// server's worker threads and must be thread-safe.
+// server's connection threads and must be thread-safe.
 struct HttpHandlers {
   std::function<bool()> ready;
   std::function<std::string()> metrics;
   std::function<Result<std::string>()> workloads_json;
   std::function<Result<std::string>()> images_json;
-  // Ask for a cycle soon; `repositories` names the images a hook announced
-  // (empty for /api/v1/sync). Must not block.
-  std::function<void(const std::string& reason, const std::vector<std::string>& repositories)>
+  // Ask for a cycle soon. `source` is "sync", "hook registry" or "hook
+  // dockerhub"; `repositories` names the images a hook announced (empty
+  // for /api/v1/sync). Must not block.
+  std::function<void(const std::string& source, const std::vector<std::string>& repositories)>
       request_sync;
 };
 
 class HttpServer {
  public:
-  HttpServer(HttpHandlers handlers, std::string webhook_secret);
+  // `limits` bound the --listen connections; max_connections 0 means "from
+  // the process's open-file limit" (ConnectionCapForFileLimit).
+  HttpServer(HttpHandlers handlers, std::string webhook_secret,
+             ListenerLimits limits = {.max_connections = 0});
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
 
-  // Binds `listen` (":3030", "127.0.0.1:0", "[::1]:8080") and serves on a
-  // background thread. Returns the bound port. Errors name the address.
+  // Binds `listen` (":3030", "127.0.0.1:0", "[::1]:8080") and serves every
+  // endpoint on background threads. Returns the bound port. kInvalidInput
+  // for a malformed address; kTransient, naming it, when it cannot be bound.
   [[nodiscard]] Result<int> Start(const std::string& listen);
-  // Stops serving and joins the thread; safe to call twice.
+  // The same for --health-listen: only GET /healthz and /readyz, at most
+  // kHealthConnections connections with short timeouts.
+  [[nodiscard]] Result<int> StartHealth(const std::string& listen);
+  // Stops serving and joins every thread; safe to call twice.
   void Stop();
+
+  static constexpr size_t kHealthConnections = 8;
+  // Bodies read at once (each up to kMaxBodyBytes); a POST waits up to
+  // kBodyWait for its turn, then gets 503.
+  static constexpr std::ptrdiff_t kBodySlots = 8;
+  static constexpr std::chrono::seconds kBodyWait{2};
 
  private:
   void Route();
+  void HandlePost(const httplib::Request& req, httplib::Response& res,
+                  const httplib::ContentReader& reader, const std::string& source,
+                  const std::function<Result<std::vector<std::string>>(std::string_view)>& parse,
+                  bool allow_query_token);
+  // The checks made on the head alone; 0 when the body may be read, else the
+  // status already set on `res`.
+  int CheckHead(const httplib::Request& req, httplib::Response& res, bool allow_query_token);
 
   HttpHandlers handlers_;
   std::string secret_;
-  std::unique_ptr<httplib::Server> server_;
-  std::thread thread_;
+  ListenerLimits limits_;
+  std::counting_semaphore<kBodySlots> body_slots_{kBodySlots};
+  std::unique_ptr<Router> router_;
+  std::unique_ptr<Router> health_router_;
+  std::unique_ptr<HttpListener> listener_;
+  std::unique_ptr<HttpListener> health_listener_;
 };
 
-// Splits ":3030" into ("0.0.0.0", 3030), "host:port" and "[v6]:port".
-[[nodiscard]] Result<std::pair<std::string, int>> ParseListenAddress(const std::string& listen);
+// Splits ":3030" into ("0.0.0.0", 3030), "host:port" and "[v6]:port";
+// errors name `flag`.
+[[nodiscard]] Result<std::pair<std::string, int>> ParseListenAddress(
+    const std::string& listen, std::string_view flag = "--listen");
 
 }  // namespace tagflow::daemon

@@ -5,15 +5,36 @@
 #include <httplib.h>
 
 #include <atomic>
+#include <chrono>
 #include <mutex>
+#include <stdexcept>
 
 #include "daemon/hooks.h"
+#include "daemon/testing/raw_client.h"
+#include "test/support/process.h"
 
 namespace tagflow::daemon {
 namespace {
 
+using std::chrono::milliseconds;
+using std::chrono::seconds;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::Not;
+using testing::RawClient;
+using testing::StatusOf;
+
+using Steady = std::chrono::steady_clock;
+
+constexpr char kHook[] =
+    R"({"events":[{"action":"push","target":{"repository":"team/app","tag":"v2"},)"
+    R"("request":{"host":"localhost:5000"}}]})";
+
+// "POST <path>" with a chunked body to come, and `headers` ("Name: v\r\n"...).
+std::string ChunkedHead(const std::string& path, const std::string& headers = "") {
+  return "POST " + path + " HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n" + headers +
+         "Transfer-Encoding: chunked\r\n\r\n";
+}
 
 // A real server on a loopback port, driven by a real HTTP client.
 class HttpServerTest : public ::testing::Test {
@@ -31,9 +52,15 @@ class HttpServerTest : public ::testing::Test {
       syncs_.push_back(reason);
       repos_.insert(repos_.end(), repos.begin(), repos.end());
     };
-    server_ = std::make_unique<HttpServer>(h, secret);
+    if (throw_in_workloads_) {
+      h.workloads_json = []() -> Result<std::string> {
+        throw std::runtime_error("detail that must stay inside: /etc/secret");
+      };
+    }
+    server_ = std::make_unique<HttpServer>(h, secret, limits_);
     Result<int> port = server_->Start("127.0.0.1:0");
     ASSERT_TRUE(port.has_value()) << port.error().message;
+    port_ = *port;
     client_ = std::make_unique<httplib::Client>("127.0.0.1", *port);
   }
   size_t Syncs() {
@@ -41,6 +68,9 @@ class HttpServerTest : public ::testing::Test {
     return syncs_.size();
   }
 
+  ListenerLimits limits_{.max_connections = 64};
+  bool throw_in_workloads_ = false;
+  int port_ = 0;
   std::atomic<bool> ready_{false};
   std::mutex mu_;
   std::vector<std::string> syncs_;
@@ -82,6 +112,8 @@ TEST_F(HttpServerTest, SyncWithoutSecretConfiguredIsOpen) {
   ASSERT_TRUE(res);
   EXPECT_EQ(res->status, 202);
   EXPECT_EQ(Syncs(), 1u);
+  std::lock_guard lock(mu_);
+  EXPECT_THAT(syncs_, ElementsAre("sync"));
 }
 
 TEST_F(HttpServerTest, MutatingEndpointsRefuseWithoutTheSecret) {
@@ -139,6 +171,189 @@ TEST_F(HttpServerTest, OversizedBodyIsRefused) {
   EXPECT_EQ(Syncs(), 0u);
 }
 
+TEST_F(HttpServerTest, ChunkedBodyOverTheCapIs413) {
+  StartServer("s3cret");
+  // A bearer token admits the body, a signature needs it read: either way
+  // no more than kMaxBodyBytes is.
+  for (const char* auth :
+       {"Authorization: Bearer s3cret\r\n", "X-Hub-Signature-256: sha256=00\r\n"}) {
+    for (size_t size : {kMaxBodyBytes + 1, 4 * kMaxBodyBytes}) {
+      RawClient c(port_);
+      size_t sent = 0;
+      std::string response =
+          c.StreamChunked(ChunkedHead("/api/v1/hooks/registry", auth), size, seconds(10), &sent);
+      EXPECT_EQ(StatusOf(response), 413) << auth << size << response;
+    }
+  }
+  EXPECT_EQ(Syncs(), 0u);
+}
+
+TEST_F(HttpServerTest, ChunkedBodyWithoutTheSecretIsRefusedUnread) {
+  StartServer("s3cret");
+  RawClient c(port_);
+  size_t sent = 0;
+  auto start = Steady::now();
+  std::string response = c.StreamChunked(ChunkedHead("/api/v1/hooks/registry"), 64 * kMaxBodyBytes,
+                                         seconds(10), &sent);
+  EXPECT_EQ(StatusOf(response), 401) << response;
+  EXPECT_LT(Steady::now() - start, seconds(5));
+  // Far less than the 64 MiB offered went out before the answer.
+  EXPECT_LT(sent, 16 * kMaxBodyBytes);
+}
+
+TEST_F(HttpServerTest, ExpectContinueIsAnsweredBeforeTheBodyIsSent) {
+  StartServer("s3cret");
+  for (const auto& [headers, status] : std::vector<std::pair<std::string, int>>{
+           {"Content-Length: 100\r\n", 401},
+           {"Authorization: Bearer s3cret\r\nContent-Length: 5000000\r\n", 413},
+           {"Authorization: Bearer s3cret\r\nContent-Length: 10\r\n", 100}}) {
+    RawClient c(port_);
+    ASSERT_TRUE(c.Send("POST /api/v1/hooks/registry HTTP/1.1\r\nHost: t\r\n" + headers +
+                       "Expect: 100-continue\r\n\r\n"));
+    std::string response = c.ReadResponse(seconds(5));
+    EXPECT_EQ(StatusOf(response), status) << headers << response;
+  }
+  EXPECT_EQ(Syncs(), 0u);
+}
+
+TEST_F(HttpServerTest, ContentLengthOverTheCapIs413WithoutTheSecretToo) {
+  StartServer("");
+  RawClient c(port_);
+  ASSERT_TRUE(
+      c.Send("POST /api/v1/sync HTTP/1.1\r\nHost: t\r\nContent-Length: 1073741824\r\n\r\n"));
+  EXPECT_EQ(StatusOf(c.ReadResponse()), 413);
+  EXPECT_EQ(Syncs(), 0u);
+}
+
+TEST_F(HttpServerTest, MalformedUtf8Is400) {
+  StartServer("s3cret");
+  httplib::Headers auth{{"Authorization", "Bearer s3cret"}};
+  for (std::string body : {std::string(R"({"events":[{"action":"push","target":{"repository":"a)") +
+                               "\xff" + R"("}}]})",
+                           std::string("{\"events\":[]}\xc3"), std::string("\xfe\xff")}) {
+    auto res = client_->Post("/api/v1/hooks/registry", auth, body, "application/json");
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, 400) << res->body;
+    EXPECT_FALSE(res->has_header("EXCEPTION_WHAT"));
+  }
+  auto hub = client_->Post("/api/v1/hooks/dockerhub?token=s3cret",
+                           "{\"repository\":{\"repo_name\":\"a\xc3\"}}", "application/json");
+  ASSERT_TRUE(hub);
+  EXPECT_EQ(hub->status, 400);
+  EXPECT_EQ(Syncs(), 0u);
+}
+
+TEST_F(HttpServerTest, HandlerExceptionIsAPlain500) {
+  throw_in_workloads_ = true;
+  StartServer("");
+  auto res = client_->Get("/api/v1/workloads");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 500);
+  EXPECT_FALSE(res->has_header("EXCEPTION_WHAT"));
+  EXPECT_THAT(res->body, HasSubstr("internal error"));
+  EXPECT_THAT(res->body, Not(HasSubstr("secret")));
+  EXPECT_EQ(client_->Get("/healthz")->status, 200);
+}
+
+TEST_F(HttpServerTest, OtherPathsAndMethodsNeverReadABody) {
+  StartServer("");
+  RawClient post(port_);
+  ASSERT_TRUE(post.Send("POST /nowhere HTTP/1.1\r\nHost: t\r\nContent-Length: 1073741824\r\n\r\n"));
+  EXPECT_EQ(StatusOf(post.ReadResponse()), 404);
+  RawClient put(port_);
+  ASSERT_TRUE(put.Send(ChunkedHead("/api/v1/sync").replace(0, 4, "PUT")));
+  EXPECT_EQ(StatusOf(put.ReadResponse()), 405);
+  EXPECT_EQ(Syncs(), 0u);
+}
+
+TEST_F(HttpServerTest, MultipartIs415) {
+  StartServer("");
+  auto res = client_->Post("/api/v1/hooks/registry", "--b\r\n\r\nx\r\n--b--\r\n",
+                           "multipart/form-data; boundary=b");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 415);
+  EXPECT_EQ(Syncs(), 0u);
+}
+
+TEST_F(HttpServerTest, ChunkedHookWithinTheCapIsAccepted) {
+  StartServer("s3cret");
+  RawClient c(port_);
+  std::string body = kHook;
+  char size[16];
+  snprintf(size, sizeof size, "%zx", body.size());
+  ASSERT_TRUE(
+      c.Send(ChunkedHead("/api/v1/hooks/registry",
+                         "X-Hub-Signature-256: " + HmacSha256Signature("s3cret", body) + "\r\n") +
+             size + "\r\n" + body + "\r\n0\r\n\r\n"));
+  std::string response = c.ReadResponse();
+  EXPECT_EQ(StatusOf(response), 202) << response;
+  EXPECT_THAT(response, HasSubstr("Connection: close"));
+  std::lock_guard lock(mu_);
+  EXPECT_THAT(repos_, ElementsAre("localhost:5000/team/app"));
+  EXPECT_THAT(syncs_, ElementsAre("hook registry"));
+}
+
+TEST_F(HttpServerTest, BodiesReadAtOnceAreBounded) {
+  limits_.request_timeout = seconds(8);
+  StartServer("");
+  // kBodySlots clients start a body and stall: each holds a slot.
+  std::vector<std::unique_ptr<RawClient>> stalled;
+  for (int i = 0; i < HttpServer::kBodySlots; ++i) {
+    stalled.push_back(std::make_unique<RawClient>(port_));
+    ASSERT_TRUE(stalled.back()->Send(ChunkedHead("/api/v1/sync") + "10\r\nabc"));
+  }
+  std::string response;
+  // The slots may not all be taken yet when `late` arrives: retry until 503.
+  ASSERT_TRUE(testing::WaitFor(
+      [&] {
+        RawClient c(port_);
+        c.Send(ChunkedHead("/api/v1/sync") + "2\r\n{}\r\n0\r\n\r\n");
+        response = c.ReadResponse(seconds(5));
+        return StatusOf(response) == 503;
+      },
+      seconds(20)))
+      << response;
+  EXPECT_THAT(response, HasSubstr("Retry-After: 1"));
+  // Probes are not bodies: they still answer at once.
+  auto start = Steady::now();
+  EXPECT_EQ(client_->Get("/healthz")->status, 200);
+  EXPECT_LT(Steady::now() - start, seconds(1));
+}
+
+TEST_F(HttpServerTest, HealthListenerServesOnlyTheProbes) {
+  StartServer("");
+  Result<int> port = server_->StartHealth("127.0.0.1:0");
+  ASSERT_TRUE(port.has_value()) << port.error().message;
+  httplib::Client health("127.0.0.1", *port);
+  EXPECT_EQ(health.Get("/healthz")->status, 200);
+  EXPECT_EQ(health.Get("/readyz")->status, 503);
+  ready_ = true;
+  EXPECT_EQ(health.Get("/readyz")->status, 200);
+  EXPECT_EQ(health.Get("/metrics")->status, 404);
+  EXPECT_EQ(health.Post("/api/v1/sync", "", "application/json")->status, 404);
+  EXPECT_EQ(Syncs(), 0u);
+}
+
+TEST_F(HttpServerTest, HealthListenerAnswersWhileTheMainOneIsFull) {
+  limits_.max_connections = 4;
+  StartServer("");
+  Result<int> health_port = server_->StartHealth("127.0.0.1:0");
+  ASSERT_TRUE(health_port.has_value());
+  // Many more connections than either listener takes, trickling heads.
+  std::vector<std::unique_ptr<RawClient>> flood;
+  for (int i = 0; i < 40; ++i) {
+    flood.push_back(std::make_unique<RawClient>(i % 2 ? port_ : *health_port));
+    flood.back()->Send("GET /healthz HTTP/1.1\r\n");
+  }
+  for (int i = 0; i < 5; ++i) {
+    RawClient probe(*health_port);
+    auto start = Steady::now();
+    ASSERT_TRUE(probe.Send("GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n"));
+    EXPECT_EQ(StatusOf(probe.ReadResponse(seconds(1))), 200);
+    EXPECT_LT(Steady::now() - start, seconds(1));
+  }
+}
+
 TEST(ParseListenAddressTest, ReadsTheForms) {
   EXPECT_EQ(ParseListenAddress(":3030").value(), std::make_pair(std::string("0.0.0.0"), 3030));
   EXPECT_EQ(ParseListenAddress("127.0.0.1:0").value(), std::make_pair(std::string("127.0.0.1"), 0));
@@ -146,6 +361,8 @@ TEST(ParseListenAddressTest, ReadsTheForms) {
   EXPECT_FALSE(ParseListenAddress("3030").has_value());
   EXPECT_FALSE(ParseListenAddress(":http").has_value());
   EXPECT_FALSE(ParseListenAddress(":70000").has_value());
+  EXPECT_THAT(ParseListenAddress("x", "--health-listen").error().message,
+              HasSubstr("--health-listen"));
 }
 
 TEST(HttpServerBindTest, PortInUseIsAClearError) {
