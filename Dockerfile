@@ -24,6 +24,6 @@ RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-ins
 COPY --from=build /build/daemon/tagflow /usr/local/bin/tagflow
 USER 10001:10001
 ENV TAGFLOW_CACHE_DIR=/var/lib/tagflow/cache
-EXPOSE 3030
+EXPOSE 3030 3031
 ENTRYPOINT ["/usr/local/bin/tagflow"]
 CMD ["daemon"]
