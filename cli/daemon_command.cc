@@ -3,8 +3,10 @@
 #include <fmt/format.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -42,6 +44,7 @@ struct DaemonFlags {
   notify::NotifierOptions notify;
   milliseconds notify_repeat{std::chrono::hours(1)};
   std::string listen = ":3030";
+  std::string health_listen;
   std::string webhook_secret;
   bool once = false;
   bool dry_run = false;
@@ -85,6 +88,20 @@ class SignalWatcher {
   std::thread thread_;
 };
 
+// Raises the soft open-file limit to the hard one: the HTTP listeners size
+// their connection caps from it (a quarter), so git, the registry clients
+// and the cache keep the rest. Returns the soft limit in effect.
+rlim_t RaiseOpenFileLimit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return 0;
+  if (limit.rlim_cur < limit.rlim_max) {
+    rlimit raised = limit;
+    raised.rlim_cur = limit.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &raised) == 0) return raised.rlim_cur;
+  }
+  return limit.rlim_cur;
+}
+
 // Usage errors (exit 2) before anything starts; also fills derived options.
 std::optional<std::string> CheckFlags(DaemonFlags& f) {
   if (Result<void> r = SetupLogging(f.log.format, f.log.level); !r) return r.error().message;
@@ -92,6 +109,11 @@ std::optional<std::string> CheckFlags(DaemonFlags& f) {
   if (Result<void> r = registry::Validate(f.registry); !r) return r.error().message;
   if (f.automation_interval.count() <= 0) return "--automation-interval must be positive";
   f.notify.repeat_interval = std::chrono::duration_cast<std::chrono::seconds>(f.notify_repeat);
+  // --slack-token names a file; TAGFLOW_SLACK_TOKEN holds the token itself.
+  Result<std::string> token =
+      notify::SlackTokenFromFlag(f.notify.slack_token, std::getenv("TAGFLOW_SLACK_TOKEN"));
+  if (!token) return token.error().message;
+  f.notify.slack_token = std::move(*token);
   return std::nullopt;
 }
 
@@ -108,6 +130,7 @@ daemon::DaemonConfig ConfigOf(const DaemonFlags& f) {
   c.automation_interval = f.automation_interval;
   c.git_poll_interval = f.git_poll_interval;
   c.listen = f.listen;
+  c.health_listen = f.health_listen;
   c.webhook_secret = f.webhook_secret;
   return c;
 }
@@ -117,7 +140,8 @@ struct RealEdges {
   SystemClock clock;
   manifest::RealFilesystem fs;
   std::unique_ptr<registry::RegistryService> registry;
-  std::unique_ptr<daemon::ScannerImageSource> images;
+  std::unique_ptr<daemon::ScannerImageSource> scanned;
+  std::unique_ptr<daemon::ListingCache> images;  // reads cost one listing per interval
   std::unique_ptr<git::GitRepo> repo;
   std::unique_ptr<HttpClient> http;  // the notifier's
   std::unique_ptr<notify::HttpSender> sender;
@@ -128,13 +152,16 @@ struct RealEdges {
     auto service = registry::RegistryService::Create(f.registry, clock);
     if (!service) return Fail(service.error());
     registry = std::move(*service);
-    images = std::make_unique<daemon::ScannerImageSource>(registry->scanner());
+    scanned = std::make_unique<daemon::ScannerImageSource>(registry->scanner());
+    images = std::make_unique<daemon::ListingCache>(*scanned, clock, f.automation_interval);
     auto opened = git::OpenGitRepo(f.git);
     if (!opened) return Fail(opened.error());
     repo = std::move(*opened);
     http = std::make_unique<CurlHttpClient>(CurlHttpClient::Options{});
     sender = std::make_unique<notify::HttpSender>(*http);
-    auto created = notify::Notifier::Create(f.notify, *sender, clock);
+    notify::NotifierOptions notify_options = f.notify;
+    notify_options.git_url = f.git.url;  // for commit links only (notify/links.h)
+    auto created = notify::Notifier::Create(std::move(notify_options), *sender, clock);
     if (!created) return Fail(created.error());
     notifier = std::move(*created);
     return {};
@@ -190,6 +217,7 @@ int RunDaemon(DaemonFlags& f, CliContext& ctx) {
     spdlog::info("signal={} stopping after the step in flight", sig);
   });
 
+  rlim_t open_files = RaiseOpenFileLimit();
   RealEdges edges;
   if (Result<void> opened = edges.Open(f); !opened) return Usage(ctx, opened.error().message);
   daemon::Daemon d(edges.Edges(), ConfigOf(f));
@@ -202,8 +230,11 @@ int RunDaemon(DaemonFlags& f, CliContext& ctx) {
     ctx.err << "error: " << port.error().message << "\n";
     code = port.error().kind == ErrorKind::kInvalidInput ? kExitUsage : kExitFailed;
   } else {
-    spdlog::info("daemon started listen={} port={} git_url={} branch={} interval={}", f.listen,
-                 *port, RedactUrl(f.git.url), f.git.branch, FormatDuration(f.automation_interval));
+    spdlog::info(
+        "daemon started listen={} port={} health_port={} git_url={} branch={} interval={} "
+        "open_files={}",
+        f.listen, *port, d.health_port(), RedactUrl(f.git.url), f.git.branch,
+        FormatDuration(f.automation_interval), static_cast<uint64_t>(open_files));
     d.Run();
     size_t dropped = edges.notifier->Stop(edges.clock.Now() + std::chrono::seconds(5));
     spdlog::info("daemon stopped notifications_dropped={}", dropped);
@@ -233,7 +264,14 @@ void AddDaemonCommand(CLI::App& app, CliContext& ctx) {
                     "How often to run an automation cycle");
   AddRegistryFlags(*cmd, f->registry);
   cmd->add_option("--slack-url", f->notify.slack_url, "Slack incoming-webhook URL (a secret)");
-  cmd->add_option("--slack-channel", f->notify.slack_channel, "Slack channel override");
+  cmd->add_option("--slack-token", f->notify.slack_token,
+                  "File holding a Slack bot token: Web API, failures in threads "
+                  "(TAGFLOW_SLACK_TOKEN holds the token itself)");
+  cmd->add_option("--slack-api-url", f->notify.slack_api_url,
+                  "Slack Web API base URL (for proxies and tests)")
+      ->capture_default_str();
+  cmd->add_option("--slack-channel", f->notify.slack_channel,
+                  "Slack channel override (the default channel with --slack-token)");
   cmd->add_option("--slack-username", f->notify.slack_username, "Slack user name override");
   cmd->add_option("--slack-icon-url", f->notify.slack_icon_url, "Slack icon URL");
   cmd->add_option("--slack-template-success", f->notify.slack_template_success,
@@ -245,7 +283,16 @@ void AddDaemonCommand(CLI::App& app, CliContext& ctx) {
                   "HMAC-SHA256 key signing --notify-webhook bodies");
   AddDurationOption(*cmd, "--notify-repeat-interval", &f->notify_repeat,
                     "Minimum time between two notifications of the same failure");
+  cmd->add_option("--teams-url", f->notify.teams_url,
+                  "Microsoft Teams Workflows webhook URL (a secret)");
+  cmd->add_option("--discord-url", f->notify.discord_url, "Discord webhook URL (a secret)");
+  cmd->add_option("--googlechat-url", f->notify.googlechat_url,
+                  "Google Chat incoming-webhook URL (a secret)");
+  cmd->add_option("--git-web-url", f->notify.git_web_url,
+                  "Web page of the repository, for commit links (default: from --git-url)");
   cmd->add_option("--listen", f->listen, "Address of the HTTP endpoints")->capture_default_str();
+  cmd->add_option("--health-listen", f->health_listen,
+                  "Second address serving only /healthz and /readyz, for probes (default: none)");
   cmd->add_option("--webhook-secret", f->webhook_secret,
                   "Secret the mutating and hook endpoints require (bearer or HMAC)");
   cmd->add_flag("--once", f->once, "Run one cycle and exit (0 ok, 1 errors, 2 bad usage)");

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <set>
 
+#include "base/strings.h"
 #include "git/edit.h"
 #include "manifest/rewrite.h"
 #include "manifest/scan.h"
@@ -44,6 +45,31 @@ Stage StageOf(git::EditCommitPushOutcome::Step step) {
       break;
   }
   return Stage::kOther;
+}
+
+// Annotation naming the Slack channel of a workload's messages (DESIGN.md §2).
+constexpr std::string_view kNotifyChannel = "tagflow.io/notify-channel";
+
+// Workload id -> its tagflow.io/notify-channel (only workloads that set one).
+std::map<std::string, std::string> NotifyChannels(
+    const std::vector<manifest::Workload>& workloads) {
+  std::map<std::string, std::string> out;
+  for (const manifest::Workload& w : workloads) {
+    for (const auto& [key, value] : w.annotations) {
+      std::string_view channel = Trim(value);
+      if (key == kNotifyChannel && !channel.empty()) out[w.id] = std::string(channel);
+    }
+  }
+  return out;
+}
+
+// The errors with the channel of the workload each names.
+std::vector<EventError> WithChannels(std::vector<EventError> errors,
+                                     const std::map<std::string, std::string>& channels) {
+  for (EventError& e : errors) {
+    if (auto it = channels.find(e.workload); it != channels.end()) e.channel = it->second;
+  }
+  return errors;
 }
 
 std::string ChangeText(const PlannedChange& c) {
@@ -255,11 +281,14 @@ void Cycle::Notify(const CycleReport& report, double seconds) {
   base.repo_url = options_.repo_url;
   base.time = deps_.clock.Now();
   base.duration = std::chrono::milliseconds(static_cast<long long>(seconds * 1000));
+  // Each change and error carries its workload's channel (notify/channels.h).
+  std::map<std::string, std::string> channels = NotifyChannels(report.workloads);
+  std::vector<EventError> errors = WithChannels(report.error_details, channels);
   if (report.pushed) {
     notify::Event success = base;
     success.kind = notify::EventKind::kSuccess;
     success.commit = report.commit;
-    success.errors = report.error_details;  // a success with errors is no recovery
+    success.errors = errors;  // a success with errors is no recovery
     for (const PlannedChange& c : report.applied) {
       success.changes.push_back({.workload = c.workload,
                                  .container = c.container,
@@ -267,14 +296,15 @@ void Cycle::Notify(const CycleReport& report, double seconds) {
                                  .new_ref = c.to.String(),
                                  .image = c.from.Name(),
                                  .old_tag = c.from.tag(),
-                                 .new_tag = c.to.tag()});
+                                 .new_tag = c.to.tag(),
+                                 .channel = channels[c.workload]});
     }
     n->Notify(success);
   }
   if (!report.ok()) {
     notify::Event failure = base;
     failure.kind = notify::EventKind::kFailure;
-    failure.errors = report.error_details;
+    failure.errors = std::move(errors);
     n->Notify(failure);
   } else if (!report.pushed) {
     n->CycleOk();

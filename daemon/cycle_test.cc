@@ -20,6 +20,7 @@ using registry::TagMetadata;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using ::testing::Not;
 
 TimePoint At(int s) { return TimePoint(std::chrono::seconds(1'700'000'000 + s)); }
 
@@ -378,6 +379,57 @@ TEST_F(CycleNotifyTest, FailingThenPushingWithTheSameErrorThenCleanResolvesOnlyA
   ASSERT_EQ(Kinds(events), (std::vector<std::string>{"failure", "success", "resolved"}));
   EXPECT_THAT(events[2]["text"].get<std::string>(), HasSubstr("after 3m"));
   EXPECT_FALSE(notifier_->failing());
+}
+
+// tagflow.io/notify-channel reaches the notifier: read off the Slack
+// incoming webhook's legacy `channel` field, one message per channel.
+class CycleChannelTest : public CycleTest {
+ protected:
+  CycleChannelTest() {
+    remote_.PushCommit({{"web.yaml", Deployment("web", "localhost:5000/web:v1",
+                                                "    tagflow.io/notify-channel: \"#team-web\"\n")}},
+                       "web talks to its team");
+    notify::NotifierOptions options;
+    options.slack_url = "https://hooks.slack.com/services/T0/B0/secret";
+    options.slack_channel = "#ops";
+    options.max_wait = std::chrono::milliseconds(1);
+    options.min_interval = std::chrono::milliseconds(0);
+    notifier_ = std::move(notify::Notifier::Create(options, sender_, clock_).value());
+  }
+  ~CycleChannelTest() override { notifier_.reset(); }
+
+  // channel -> text of each message sent (waits for `n`).
+  std::map<std::string, std::string> Messages(size_t n) {
+    EXPECT_TRUE(sender_.WaitForRequests(n, std::chrono::seconds(10)));
+    EXPECT_FALSE(sender_.WaitForRequests(n + 1, std::chrono::milliseconds(100)));
+    std::map<std::string, std::string> out;
+    for (const notify::PostRequest& r : sender_.Requests()) {
+      auto json = nlohmann::json::parse(r.body);
+      out[json.value("channel", "")] += json["text"].get<std::string>();
+    }
+    return out;
+  }
+
+  notify::FakeSender sender_;
+};
+
+TEST_F(CycleChannelTest, ChangesGoToTheChannelOfTheirWorkload) {
+  ASSERT_TRUE(RunCycle().pushed);
+  auto messages = Messages(2);
+  ASSERT_EQ(messages.size(), 2u);
+  EXPECT_THAT(messages["#team-web"], HasSubstr("default:deployment/web"));
+  EXPECT_THAT(messages["#team-web"], Not(HasSubstr("default:deployment/api")));
+  EXPECT_THAT(messages["#ops"], HasSubstr("default:deployment/api"));
+  EXPECT_THAT(messages["#ops"], Not(HasSubstr("default:deployment/web")));
+}
+
+TEST_F(CycleChannelTest, ErrorsGoToTheChannelOfTheirWorkload) {
+  tags_.erase("localhost:5000/web");  // web's registry is down
+  tags_["localhost:5000/api"] = {{"v1", "", At(1), ""}};
+  ASSERT_FALSE(RunCycle().ok());
+  auto messages = Messages(1);
+  ASSERT_EQ(messages.size(), 1u);
+  EXPECT_THAT(messages["#team-web"], HasSubstr("localhost:5000/web"));
 }
 
 TEST_F(CycleNotifyTest, DryRunNotifiesNothing) {

@@ -16,6 +16,13 @@
 //    `tag.fluxcd.io/<alias>` and `registry.fluxcd.io/<alias>` annotations
 //    (paths inside spec.values): container `<alias>`, replacing an
 //    auto-detected container of that name.
+//
+// A key written twice in a mapping on the way to an image or an annotation
+// (`spec`, `metadata`, `annotations`, an annotation, `containers`, `image`,
+// a HelmRelease values key, ...) makes its document one kError problem
+// naming the key and both lines: kubectl and Go read the last one, so any
+// choice here would be a guess. The other documents go on. The same message
+// twice in one file is one Problem with a count (Problem::count).
 #pragma once
 
 #include <string_view>
@@ -35,8 +42,10 @@ struct FileScan {
 };
 
 // Parses `content` (named `file` in messages and in Workload::file) and
-// collects its workloads and the problems met. A file that does not parse
-// yields one kError problem naming line and column, and no workloads.
+// collects its workloads and the problems met, one document at a time (no
+// tree of the whole file is held). A file that does not parse, or is over a
+// limit of yaml_tree.h, yields one kError problem naming line, column (and
+// the limit), and no workloads.
 FileScan ScanText(std::string_view file, std::string_view content);
 
 // The same on a stream already parsed from `content`.

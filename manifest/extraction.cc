@@ -2,12 +2,41 @@
 
 #include <fmt/format.h>
 
-#include <algorithm>
-
 namespace tagflow::manifest::internal {
 
 void Extraction::Report(Severity severity, int line, int column, std::string message) {
-  out.problems.push_back(Problem{std::string(file), line, column, severity, std::move(message)});
+  problems.push_back(Problem{std::string(file), line, column, severity, std::move(message)});
+}
+
+const YamlNode* Extraction::KeyNode(const YamlNode& map, std::string_view key) {
+  if (duplicate) return nullptr;
+  const YamlNode& self = map.Resolved();
+  if (!self.IsMap()) return nullptr;
+  const YamlNode* found = nullptr;
+  for (std::size_t i = 0; i + 1 < self.children.size(); i += 2) {
+    const YamlNode& k = self.children[i].Resolved();
+    if (!k.IsScalar() || k.value != key) continue;
+    if (found != nullptr) {
+      Duplicate(*found, self.children[i]);
+      return nullptr;
+    }
+    found = &self.children[i];
+  }
+  return found;
+}
+
+const YamlNode* Extraction::Get(const YamlNode& map, std::string_view key) {
+  const YamlNode* k = KeyNode(map, key);
+  return k == nullptr ? nullptr : &(k + 1)->Resolved();
+}
+
+const std::string* Extraction::GetString(const YamlNode& map, std::string_view key) {
+  const YamlNode* v = Get(map, key);
+  return v != nullptr && v->IsScalar() ? &v->value : nullptr;
+}
+
+void Extraction::Duplicate(const YamlNode& first, const YamlNode& second) {
+  if (!duplicate) duplicate = DuplicateKey{first.Resolved().value, &first, &second};
 }
 
 void Extraction::Report(Severity severity, const YamlNode& at, std::string message) {
@@ -53,12 +82,11 @@ void Extraction::AddContainer(Workload& w, std::string_view name, const std::str
     return;
   }
   Container c{std::string(name), text, std::move(*ref), std::move(sources)};
-  auto same = std::find_if(w.containers.begin(), w.containers.end(),
-                           [&](const Container& other) { return other.name == name; });
-  if (same == w.containers.end()) {
+  auto [same, added] = containers.try_emplace(c.name, w.containers.size());
+  if (added) {
     w.containers.push_back(std::move(c));
   } else if (replace) {
-    *same = std::move(c);
+    w.containers[same->second] = std::move(c);
   } else {
     Report(Severity::kWarning, at,
            fmt::format("{}: a second container named {}; skipped", w.id, name));

@@ -8,7 +8,8 @@
 namespace tagflow::manifest::internal {
 namespace {
 
-constexpr int kMaxDepth = 64;
+// Deeper text goes to yaml-cpp, which refuses it past kMaxNesting.
+constexpr int kMaxDepth = kMaxNesting;
 
 // Thrown inside the parser to give up; never leaves this file.
 struct GiveUp {};
@@ -23,9 +24,8 @@ class FastParser {
  public:
   FastParser(std::string_view text, std::size_t bom) : t_(text), p_(bom), line_start_(bom) {}
 
-  YamlStream Run() {
-    YamlStream stream;
-    stream.bom = p_;
+  void Run(const DocumentSink& sink) {
+    std::size_t index = 0;
     NextContent();
     while (indent_ >= 0) {
       if (indent_ == 0 && t_[p_] == '%') Bail();
@@ -39,18 +39,19 @@ class FastParser {
         NextContent();
         if (indent_ < 0 || Marker("---") || Marker("...")) {
           doc.root = Null();
-          stream.documents.push_back(std::move(doc));
+          sink(std::move(doc), index++);
           if (Marker("...")) EndDocument();
           continue;
         }
       }
       doc.root = Block(-1);
-      stream.documents.push_back(std::move(doc));
-      if (indent_ < 0 || Marker("---")) continue;
-      if (!Marker("...")) Bail();
-      EndDocument();
+      // The document ends here; a bad end marker gives up before the sink
+      // sees the document.
+      bool end_marker = !(indent_ < 0 || Marker("---"));
+      if (end_marker && !Marker("...")) Bail();
+      sink(std::move(doc), index++);
+      if (end_marker) EndDocument();
     }
-    return stream;
   }
 
  private:
@@ -389,18 +390,29 @@ class FastParser {
 
 }  // namespace
 
-std::optional<YamlStream> ParseYamlFast(std::string_view text, std::size_t bom) {
+bool ParseYamlFastEach(std::string_view text, std::size_t bom, const DocumentSink& sink) {
   if (text.find('\t') != std::string_view::npos ||
       text.find("\xEF\xBB\xBF", bom) != std::string_view::npos)
-    return std::nullopt;
+    return false;
   for (std::size_t r = text.find('\r'); r != std::string_view::npos; r = text.find('\r', r + 1)) {
-    if (r + 1 >= text.size() || text[r + 1] != '\n') return std::nullopt;
+    if (r + 1 >= text.size() || text[r + 1] != '\n') return false;
   }
   try {
-    return FastParser(text, bom).Run();
+    FastParser(text, bom).Run(sink);
+    return true;
   } catch (const GiveUp&) {
-    return std::nullopt;
+    return false;
   }
+}
+
+std::optional<YamlStream> ParseYamlFast(std::string_view text, std::size_t bom) {
+  YamlStream stream;
+  stream.bom = bom;
+  bool parsed = ParseYamlFastEach(text, bom, [&](YamlDocument&& doc, std::size_t) {
+    stream.documents.push_back(std::move(doc));
+  });
+  if (!parsed) return std::nullopt;
+  return stream;
 }
 
 }  // namespace tagflow::manifest::internal

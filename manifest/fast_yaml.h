@@ -24,4 +24,9 @@ namespace tagflow::manifest::internal {
 // when the text is outside the subset described above.
 std::optional<YamlStream> ParseYamlFast(std::string_view text, std::size_t bom);
 
+// The same, handing each document to `sink` as soon as it is complete (index
+// 0, 1, ...). False when the text is outside the subset; documents may have
+// been delivered before that, which the caller must then drop.
+bool ParseYamlFastEach(std::string_view text, std::size_t bom, const DocumentSink& sink);
+
 }  // namespace tagflow::manifest::internal

@@ -1,6 +1,8 @@
 // HelmRelease containers: images inside spec.values (see extract.h).
 #include <fmt/format.h>
 
+#include <unordered_map>
+
 #include "manifest/extraction.h"
 
 namespace tagflow::manifest::internal {
@@ -10,18 +12,19 @@ constexpr std::string_view kRepositoryMapping = "repository.fluxcd.io/";
 constexpr std::string_view kTagMapping = "tag.fluxcd.io/";
 constexpr std::string_view kRegistryMapping = "registry.fluxcd.io/";
 
-// The raw value node of `key` in map `m` (an alias left unresolved), or nullptr.
-const YamlNode* Raw(const YamlNode& m, std::string_view key) {
-  const YamlNode* k = m.Resolved().KeyNode(key);
+// The raw value node of `key` in map `m` (an alias left unresolved), or
+// nullptr; a duplicate key is recorded in `ex`.
+const YamlNode* Raw(Extraction& ex, const YamlNode& m, std::string_view key) {
+  const YamlNode* k = ex.KeyNode(m, key);
   return k == nullptr ? nullptr : k + 1;
 }
 
 // The raw node at dot path `path` below `values`, or nullptr.
-const YamlNode* AtPath(const YamlNode& values, std::string_view path) {
+const YamlNode* AtPath(Extraction& ex, const YamlNode& values, std::string_view path) {
   const YamlNode* node = &values;
   while (true) {
     std::size_t dot = path.find('.');
-    node = Raw(*node, path.substr(0, dot));
+    node = Raw(ex, *node, path.substr(0, dot));
     if (node == nullptr || dot == std::string_view::npos) return node;
     path.remove_prefix(dot + 1);
   }
@@ -64,16 +67,21 @@ void Compose(Extraction& ex, Workload& w, std::string_view name, const YamlNode&
 // Flux v1's interpretation of a map as a container: `image: ref` (beside
 // optional `tag:` and `registry:`) or `image: {repository, tag, registry}`.
 void FromFields(Extraction& ex, Workload& w, const YamlNode& m, std::string_view name) {
-  const YamlNode* image = Raw(m, "image");
+  const YamlNode* image = Raw(ex, m, "image");
   if (image == nullptr) return;
   const YamlNode& resolved = image->Resolved();
   if (resolved.IsScalar()) {
-    Compose(ex, w, name, *image, Raw(m, "tag"), Raw(m, "registry"), resolved, false);
+    const YamlNode* tag = Raw(ex, m, "tag");
+    const YamlNode* registry = Raw(ex, m, "registry");
+    if (ex.duplicate) return;
+    Compose(ex, w, name, *image, tag, registry, resolved, false);
   } else if (resolved.IsMap()) {
-    const YamlNode* repository = Raw(resolved, "repository");
+    const YamlNode* repository = Raw(ex, resolved, "repository");
     if (repository == nullptr) return;
-    Compose(ex, w, name, *repository, Raw(resolved, "tag"), Raw(resolved, "registry"), resolved,
-            false);
+    const YamlNode* tag = Raw(ex, resolved, "tag");
+    const YamlNode* registry = Raw(ex, resolved, "registry");
+    if (ex.duplicate) return;
+    Compose(ex, w, name, *repository, tag, registry, resolved, false);
   }
 }
 
@@ -86,7 +94,7 @@ void FromMappings(Extraction& ex, Workload& w, const YamlNode* values, const Yam
       const std::string* p =
           prefix == kRepositoryMapping ? &path : Annotation(w, std::string(prefix) + alias);
       if (p == nullptr) return required ? std::nullopt : std::optional<const YamlNode*>(nullptr);
-      const YamlNode* node = values != nullptr ? AtPath(*values, *p) : nullptr;
+      const YamlNode* node = values != nullptr ? AtPath(ex, *values, *p) : nullptr;
       if (node == nullptr) {
         ex.Report(Severity::kWarning, object,
                   fmt::format("{}: {}{} names {}, which is not in spec.values; container skipped",
@@ -107,18 +115,25 @@ void FromMappings(Extraction& ex, Workload& w, const YamlNode* values, const Yam
 }  // namespace
 
 void HelmReleaseContainers(Extraction& ex, const YamlNode& object, Workload& w) {
-  const YamlNode* spec = object.Get("spec");
-  const YamlNode* values = spec != nullptr ? spec->Get("values") : nullptr;
+  const YamlNode* spec = ex.Get(object, "spec");
+  const YamlNode* values = spec != nullptr ? ex.Get(*spec, "values") : nullptr;
   if (values != nullptr && !values->IsMap()) values = nullptr;
   if (values != nullptr) {
     FromFields(ex, w, *values, kChartImageContainer);
-    for (std::size_t i = 0; i + 1 < values->children.size(); i += 2) {
+    // A key of `values` whose value is a mapping may be a container: one
+    // written twice is a duplicate on the way to an image.
+    std::unordered_map<std::string_view, const YamlNode*> maps;
+    for (std::size_t i = 0; i + 1 < values->children.size() && !ex.duplicate; i += 2) {
       const YamlNode& key = values->children[i].Resolved();
       const YamlNode& value = values->children[i + 1].Resolved();
-      if (key.IsScalar() && value.IsMap()) FromFields(ex, w, value, key.value);
+      if (!key.IsScalar()) continue;
+      auto [first, added] = maps.try_emplace(key.value, &values->children[i]);
+      bool map = value.IsMap() || (!added && first->second[1].Resolved().IsMap());
+      if (!added && map) ex.Duplicate(*first->second, values->children[i]);
+      if (value.IsMap()) FromFields(ex, w, value, key.value);
     }
   }
-  FromMappings(ex, w, values, object);
+  if (!ex.duplicate) FromMappings(ex, w, values, object);
 }
 
 }  // namespace tagflow::manifest::internal

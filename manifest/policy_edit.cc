@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <iterator>
 
 #include "manifest/policy.h"
 #include "manifest/scalar_text.h"
@@ -75,19 +76,12 @@ Splice InsertLines(std::string_view text, std::size_t at, std::string lines, std
 
 class Planner {
  public:
-  Planner(std::string_view text, std::size_t bom, std::vector<Splice>& splices)
-      : text_(text), bom_(bom), nl_(LineBreak(text)), splices_(splices) {}
+  Planner(std::string_view text, std::size_t bom, const YamlNode& meta_key,
+          std::vector<Splice>& splices)
+      : text_(text), bom_(bom), nl_(LineBreak(text)), splices_(splices), meta_key_(&meta_key) {}
 
-  Result<void> Run(const YamlNode& object, YamlNode& model, const PolicyChanges& changes) {
-    const YamlNode* meta_key = object.KeyNode("metadata");
-    if (meta_key == nullptr) return Refuse(object, "the object has no metadata");
-    std::size_t meta_index = static_cast<std::size_t>(meta_key - object.children.data());
-    const YamlNode& meta = *(meta_key + 1);
-    if (!meta.IsMap() || meta.anchored || meta.tag != "?" || meta.children.empty())
-      return Refuse(meta, "metadata is not a plain mapping");
-    meta_key_ = meta_key;
-    YamlNode& model_meta = model.children[meta_index + 1];
-
+  // Plans on `model_meta`, a copy of the workload's metadata `meta`.
+  Result<void> Run(const YamlNode& meta, YamlNode& model_meta, const PolicyChanges& changes) {
     for (const auto& [policy, value] : changes) {
       auto it = std::find_if(desired_.begin(), desired_.end(),
                              [&](const auto& d) { return d.first == policy; });
@@ -279,16 +273,27 @@ class Planner {
   std::size_t bom_;
   std::string_view nl_;
   std::vector<Splice>& splices_;
-  const YamlNode* meta_key_ = nullptr;
+  const YamlNode* meta_key_;
   PolicyChanges desired_;
 };
 
 }  // namespace
 
-Result<void> PlanPolicyEdits(std::string_view text, std::size_t bom, const YamlNode& object,
-                             YamlNode& model, const PolicyChanges& changes,
-                             std::vector<Splice>& splices) {
-  return Planner(text, bom, splices).Run(object, model, changes);
+Result<PlannedMetadata> PlanPolicyEdits(std::string_view text, std::size_t bom,
+                                        const YamlNode& object, const PolicyChanges& changes,
+                                        std::vector<Splice>& splices) {
+  const YamlNode* meta_key = object.KeyNode("metadata");
+  if (meta_key == nullptr) return Refuse(object, "the object has no metadata");
+  const YamlNode& meta = *(meta_key + 1);
+  if (!meta.IsMap() || meta.anchored || meta.tag != "?" || meta.children.empty())
+    return Refuse(meta, "metadata is not a plain mapping");
+  PlannedMetadata planned{&meta, meta};
+  std::vector<Splice> planned_splices;
+  Planner planner(text, bom, *meta_key, planned_splices);
+  Result<void> ran = planner.Run(meta, planned.model, changes);
+  if (!ran) return Fail(ran.error());
+  std::move(planned_splices.begin(), planned_splices.end(), std::back_inserter(splices));
+  return planned;
 }
 
 }  // namespace tagflow::manifest::internal

@@ -13,6 +13,12 @@
 //
 // After editing, the result is parsed again and compared with the original
 // tree plus the intended changes; any other difference refuses the edit.
+//
+// Cost: linear in the file plus the edits, however many edits one file or
+// one workload gets: one parse that extracts and plans document by document,
+// one splice pass, one verifying parse; lookups are indexed. Memory: the
+// old and new text, a compact encoding of each document's expected tree
+// (EncodeTree), and one document's tree at a time -- never the whole file's.
 #pragma once
 
 #include <optional>
@@ -20,6 +26,7 @@
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 #include "base/error.h"
 #include "image/reference.h"
@@ -56,7 +63,29 @@ using Edit = std::variant<ImageEdit, PolicyEdit>;
 //    image edit would change the repository;
 //  - kInternal: the edited text would differ in more than the intended
 //    values (a bug; the message names the file).
+// Two image edits of the same container: the last one counts. Two of one
+// scalar shared by two containers (HelmRelease mappings) with different
+// values: kInvalidInput.
 [[nodiscard]] Result<std::string> RewriteManifest(std::string_view file, std::string_view content,
                                                   std::span<const Edit> edits);
+
+// What RewriteEachEdit made of the edits.
+struct RewriteOutcome {
+  std::string text;  // the new contents (the same text when nothing changed)
+  // Per edit, in the order given: why it was left out, or nullopt.
+  std::vector<std::optional<Error>> refused;
+};
+
+// RewriteManifest where an edit that cannot be planned (its workload or
+// container is not there or is defined twice, its value cannot be edited in
+// place, another repository) is left out with its reason and the others are
+// applied together, verified once. Policy edits of one workload are planned
+// together; when that fails, each is tried on its own and those that fail
+// alone are left out. Errors for the whole file only: it does not parse
+// (kInvalidInput) or the combined result fails verification (kInternal,
+// a bug: the caller may retry with fewer edits to find the one at fault).
+[[nodiscard]] Result<RewriteOutcome> RewriteEachEdit(std::string_view file,
+                                                     std::string_view content,
+                                                     std::span<const Edit> edits);
 
 }  // namespace tagflow::manifest

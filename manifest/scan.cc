@@ -4,8 +4,11 @@
 
 #include <algorithm>
 #include <atomic>
+#include <condition_variable>
+#include <mutex>
 #include <set>
 #include <thread>
+#include <tuple>
 
 #include "manifest/extract.h"
 
@@ -143,11 +146,48 @@ class Walker {
   std::vector<Problem> problems_;
 };
 
+// Lets the reader threads start on files in file order while the bytes
+// they hold stay within a budget; a file over the budget runs alone.
+class ByteBudget {
+ public:
+  explicit ByteBudget(std::uint64_t budget) : budget_(budget) {}
+
+  // Blocks until file number `index` (every index exactly once, any thread)
+  // may hold `bytes`.
+  void Acquire(std::size_t index, std::uint64_t bytes) {
+    std::unique_lock lock(mu_);
+    changed_.wait(lock, [&] { return next_ == index && (held_ == 0 || held_ + bytes <= budget_); });
+    held_ += bytes;
+    ++next_;
+    changed_.notify_all();
+  }
+
+  void Release(std::uint64_t bytes) {
+    std::lock_guard lock(mu_);
+    held_ -= bytes;
+    changed_.notify_all();
+  }
+
+ private:
+  const std::uint64_t budget_;
+  std::mutex mu_;
+  std::condition_variable changed_;
+  std::size_t next_ = 0;    // guarded by mu_: the next index to admit
+  std::uint64_t held_ = 0;  // guarded by mu_
+};
+
 FileScan ScanFile(const Filesystem& fs, const std::string& root, const std::string& rel,
-                  const ScanOptions& options) {
+                  const ScanOptions& options, std::size_t index, ByteBudget& budget) {
   FileScan out;
   std::string path = JoinPath(root, rel);
   Result<FileInfo> info = fs.Stat(path);
+  std::uint64_t bytes = info && info->size <= options.max_file_bytes ? info->size : 0;
+  budget.Acquire(index, bytes);
+  struct Releaser {
+    ByteBudget& budget;
+    std::uint64_t bytes;
+    ~Releaser() { budget.Release(bytes); }
+  } releaser{budget, bytes};
   if (info && info->size > options.max_file_bytes) {
     out.problems.push_back(
         Problem{rel, 0, 0, Severity::kError,
@@ -167,15 +207,21 @@ FileScan ScanFile(const Filesystem& fs, const std::string& root, const std::stri
 
 // Drops every workload whose id occurs more than once, with one warning each.
 void DropDuplicates(ScanResult& result) {
-  std::stable_sort(result.workloads.begin(), result.workloads.end(),
-                   [](const Workload& a, const Workload& b) { return a.id < b.id; });
-  std::vector<Workload> unique;
+  // In place (a stable sort would hold a second array of every workload):
+  // copies of one id stay in file order, as files are scanned in name order.
+  std::sort(result.workloads.begin(), result.workloads.end(),
+            [](const Workload& a, const Workload& b) {
+              return std::tie(a.id, a.file, a.document, a.item) <
+                     std::tie(b.id, b.file, b.document, b.item);
+            });
   auto& all = result.workloads;
+  std::size_t kept = 0;  // all[0, kept) are the unique ones, compacted in place
   for (std::size_t i = 0; i < all.size();) {
     std::size_t j = i + 1;
     while (j < all.size() && all[j].id == all[i].id) ++j;
     if (j - i == 1) {
-      unique.push_back(std::move(all[i]));
+      if (kept != i) all[kept] = std::move(all[i]);
+      ++kept;
     } else {
       std::vector<std::string> places;
       for (std::size_t k = i; k < j; ++k)
@@ -188,7 +234,7 @@ void DropDuplicates(ScanResult& result) {
     }
     i = j;
   }
-  all = std::move(unique);
+  all.erase(all.begin() + static_cast<std::ptrdiff_t>(kept), all.end());
 }
 
 }  // namespace
@@ -227,9 +273,10 @@ Result<ScanResult> Scan(const Filesystem& fs, const std::string& root,
   threads = std::clamp<unsigned>(threads, 1,
                                  static_cast<unsigned>(std::max<std::size_t>(files.size(), 1)));
   std::atomic<std::size_t> next{0};
+  ByteBudget budget(options.max_bytes_in_flight);
   auto work = [&] {
     for (std::size_t i = next++; i < files.size(); i = next++)
-      scans[i] = ScanFile(fs, root, files[i], options);
+      scans[i] = ScanFile(fs, root, files[i], options, i, budget);
   };
   std::vector<std::jthread> pool;
   for (unsigned t = 1; t < threads; ++t) pool.emplace_back(work);
@@ -239,9 +286,13 @@ Result<ScanResult> Scan(const Filesystem& fs, const std::string& root,
   ScanResult result;
   result.problems = std::move(walker.problems());
   result.files = files.size();
+  std::size_t total = 0;
+  for (const FileScan& s : scans) total += s.workloads.size();
+  result.workloads.reserve(total);
   for (FileScan& s : scans) {
     std::move(s.workloads.begin(), s.workloads.end(), std::back_inserter(result.workloads));
     std::move(s.problems.begin(), s.problems.end(), std::back_inserter(result.problems));
+    s = FileScan{};
   }
   DropDuplicates(result);
   return result;

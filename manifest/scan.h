@@ -4,16 +4,23 @@
 // directories holding a `Chart.yaml` (Helm charts) are skipped; symlinks are
 // never followed (one linking outside the repository, or named like a YAML
 // file, is reported). Files are read and parsed on a few threads; the
-// result does not depend on their number.
+// result does not depend on their number. Memory follows the largest file,
+// not the sum: a file's text and tree are dropped once its workloads are
+// out, the tree is built one document at a time, and the threads start on
+// a file only while the bytes they hold stay within max_bytes_in_flight (a
+// larger file waits to be read alone).
 //
 // The scan never stops at bad input. Each of these is one Problem and the
 // rest goes on: a file that does not parse (kError, with line and column),
 // a file over the size limit or unreadable (kError), a workload without a
 // name, a container without an image or with an image that is not a valid
 // reference, an unsupported kind with a pod spec (kWarning), an empty
-// document (kNotice), and the same workload id defined more than once
-// (kWarning naming every place; all copies are dropped, because an edit
-// could not know which one to change).
+// document (kNotice), a document with a duplicate key on the way to an image
+// or annotation (kError, that document only; see extract.h), a file over a
+// nesting or alias limit (kError; see yaml_tree.h), and the same workload id
+// defined more than once (kWarning naming every place; all copies are
+// dropped, because an edit could not know which one to change). The same
+// message twice in one file is one Problem with a count.
 #pragma once
 
 #include <cstdint>
@@ -33,6 +40,8 @@ struct ScanOptions {
   std::uint64_t max_file_bytes = 16u << 20;
   // Reader threads; 0 picks the number of CPUs (at most 8).
   unsigned threads = 0;
+  // File bytes being parsed at once, over all threads.
+  std::uint64_t max_bytes_in_flight = 16u << 20;
 };
 
 struct ScanResult {

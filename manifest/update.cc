@@ -101,6 +101,38 @@ std::string WithCause(const Cause& cause, std::string message) {
   return cause.message.empty() ? message : fmt::format("{}\n\n{}", cause.message, message);
 }
 
+// Applies the edits `indices` of one file to `text` together (one rewrite,
+// verified once) and returns the new text; an edit refused on its own is
+// added to `refused`, the others to `done`. When the batch as a whole fails
+// verification (a bug), it is split in halves applied one after the other,
+// down to the edit at fault: a few more rewrites, never one per edit.
+std::string RewriteBestEffort(const std::string& file, std::string text,
+                              std::span<const FileEdit> edits, std::span<const size_t> indices,
+                              std::vector<size_t>& done, std::vector<Refusal>& refused) {
+  std::vector<Edit> batch;
+  batch.reserve(indices.size());
+  for (size_t i : indices) batch.push_back(edits[i].edit);
+  Result<RewriteOutcome> outcome = RewriteEachEdit(file, text, batch);
+  if (outcome) {
+    for (size_t k = 0; k < indices.size(); ++k) {
+      if (outcome->refused[k]) {
+        refused.push_back({indices[k], std::move(*outcome->refused[k]), false});
+      } else {
+        done.push_back(indices[k]);
+      }
+    }
+    return std::move(outcome->text);
+  }
+  // A file that does not parse refuses every edit alike.
+  if (indices.size() == 1 || outcome.error().kind != ErrorKind::kInternal) {
+    for (size_t i : indices) refused.push_back({i, outcome.error(), false});
+    return text;
+  }
+  size_t half = indices.size() / 2;
+  text = RewriteBestEffort(file, std::move(text), edits, indices.first(half), done, refused);
+  return RewriteBestEffort(file, std::move(text), edits, indices.subspan(half), done, refused);
+}
+
 }  // namespace
 
 std::string_view StatusName(WorkloadResult::Status status) {
@@ -143,17 +175,8 @@ Result<ApplyOutcome> ApplyFileEdits(Filesystem& fs, const std::string& root,
     std::string text = *content;
     std::vector<size_t> done;
     if (best_effort) {
-      // One edit at a time, so a value that cannot be edited in place
-      // refuses only its own change.
-      for (size_t i : indices) {
-        Result<std::string> next = RewriteManifest(file, text, std::span(&edits[i].edit, 1));
-        if (!next) {
-          out.refused.push_back({i, next.error(), false});
-          continue;
-        }
-        text = std::move(*next);
-        done.push_back(i);
-      }
+      text = RewriteBestEffort(file, std::move(text), edits, indices, done, out.refused);
+      std::sort(done.begin(), done.end());
     } else {
       std::vector<Edit> file_edits;
       for (size_t i : indices) file_edits.push_back(edits[i].edit);

@@ -74,8 +74,11 @@ struct ApplyOutcome {
 // (RewriteManifest: byte-exact, re-parsed and verified) and, unless
 // `dry_run`, writes the changed ones atomically, never through a symlink and
 // never outside `root` (each path is checked to be a clean relative path
-// whose directories are real directories). kBestEffort edits one value at a
-// time, so one that cannot be edited in place refuses only itself.
+// whose directories are real directories). Both modes rewrite a file once
+// with all its edits, so the cost is linear in the file and the edits.
+// kBestEffort leaves out only the edits that cannot be applied (a value
+// that cannot be edited in place, an unknown container, ...), as if each
+// edit were tried on its own in order; refusals carry each edit's reason.
 [[nodiscard]] Result<ApplyOutcome> ApplyFileEdits(Filesystem& fs, const std::string& root,
                                                   std::span<const FileEdit> edits, ApplyMode mode,
                                                   bool dry_run);

@@ -1,10 +1,11 @@
 #include "manifest/workload.h"
-#include "base/strings.h"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cctype>
+
+#include "base/strings.h"
 
 namespace tagflow::manifest {
 
@@ -68,9 +69,10 @@ std::string_view SeverityName(Severity severity) {
 }
 
 std::string Problem::ToString() const {
-  if (line <= 0) return fmt::format("{}: {}", file, message);
-  if (column <= 0) return fmt::format("{}:{}: {}", file, line, message);
-  return fmt::format("{}:{}:{}: {}", file, line, column, message);
+  std::string times = count > 1 ? fmt::format(" ({} times in this file)", count) : "";
+  if (line <= 0) return fmt::format("{}: {}{}", file, message, times);
+  if (column <= 0) return fmt::format("{}:{}: {}{}", file, line, message, times);
+  return fmt::format("{}:{}:{}: {}{}", file, line, column, message, times);
 }
 
 }  // namespace tagflow::manifest

@@ -69,22 +69,25 @@ std::string MakeWorkloadId(std::string_view ns, std::string_view kind, std::stri
                                                       std::string_view default_ns = "default");
 
 enum class Severity {
-  kError,    // a whole file was skipped
+  kError,    // a whole file, or a document of it, was skipped
   kWarning,  // part of a file was skipped (a workload, a container)
   kNotice,   // harmless, worth knowing (an empty document)
 };
 
 std::string_view SeverityName(Severity severity);
 
-// One thing the scan could not use, and why.
+// One thing the scan could not use, and why. The same message about one
+// file is one Problem, at its first place, with the number of times.
 struct Problem {
   std::string file;  // relative to the repository root
   int line = 0;      // 1-based; 0 when the whole file is meant
   int column = 0;
   Severity severity = Severity::kWarning;
   std::string message;
+  std::size_t count = 1;  // occurrences in the file
 
-  // "file:line:column: message" (line and column left out when 0).
+  // "file:line:column: message" (line and column left out when 0), then
+  // " (N times in this file)" when count > 1.
   std::string ToString() const;
 };
 

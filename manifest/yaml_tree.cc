@@ -10,6 +10,7 @@
 #include <array>
 #include <cctype>
 #include <map>
+#include <optional>
 #include <spanstream>
 
 #include "manifest/fast_yaml.h"
@@ -63,20 +64,31 @@ std::size_t FindInvalidUtf8(std::string_view s) {
   return std::string_view::npos;
 }
 
-// Builds YamlNodes from yaml-cpp events. Offsets from yaml-cpp do not count a
-// BOM, so `bom` is added back.
+// Thrown by TreeBuilder and LinkAliases when a document is over a limit of
+// yaml_tree.h; caught in ParseWithYamlCpp, never leaves this file.
+struct OverLimit {
+  int line = 0;  // 0-based, as in YamlNode
+  int column = 0;
+  std::string what;
+};
+
+// Builds YamlNodes from yaml-cpp events, one document at a time. Offsets
+// from yaml-cpp do not count a BOM, so `bom` is added back. Nesting and the
+// number of aliases are checked as the events arrive, so yaml-cpp stops at
+// the first collection too deep, long before its own recursion could hurt.
 class TreeBuilder : public YAML::EventHandler {
  public:
   explicit TreeBuilder(std::size_t bom) : bom_(bom) {}
 
-  std::vector<YamlDocument>& documents() { return documents_; }
+  // The document the last HandleNextDocument completed.
+  YamlDocument TakeDocument() { return std::move(document_); }
 
   void OnDocumentStart(const YAML::Mark& mark) override {
-    YamlDocument doc;
-    doc.offset = Offset(mark);
-    doc.line = mark.line;
-    documents_.push_back(std::move(doc));
+    document_ = YamlDocument{};
+    document_.offset = Offset(mark);
+    document_.line = mark.line;
     stack_.clear();
+    aliases_ = 0;
   }
   void OnDocumentEnd() override {}
 
@@ -84,10 +96,12 @@ class TreeBuilder : public YAML::EventHandler {
     Complete(Make(YamlNode::Kind::kNull, mark, "", anchor));
   }
   void OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) override {
+    if (++aliases_ > kMaxAliases) {
+      throw OverLimit{mark.line, mark.column,
+                      fmt::format("more than {} aliases in one document", kMaxAliases)};
+    }
     YamlNode node = Make(YamlNode::Kind::kAlias, mark, "", 0);
     node.anchor_id = anchor;
-    auto it = anchors_.find(anchor);
-    if (it != anchors_.end()) node.target = it->second;
     Complete(std::move(node));
   }
   void OnScalar(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,
@@ -127,6 +141,10 @@ class TreeBuilder : public YAML::EventHandler {
 
   void Open(YamlNode::Kind kind, const YAML::Mark& mark, const std::string& tag,
             YAML::anchor_t anchor, YAML::EmitterStyle::value style) {
+    if (stack_.size() >= static_cast<std::size_t>(kMaxNesting)) {
+      throw OverLimit{mark.line, mark.column,
+                      fmt::format("nesting deeper than {} levels", kMaxNesting)};
+    }
     YamlNode node = Make(kind, mark, tag, anchor);
     node.flow = style == YAML::EmitterStyle::Flow;
     stack_.push_back(std::move(node));
@@ -139,19 +157,77 @@ class TreeBuilder : public YAML::EventHandler {
   }
 
   void Complete(YamlNode node) {
-    if (node.anchored) anchors_[node.anchor_id] = std::make_shared<const YamlNode>(node);
     if (stack_.empty()) {
-      if (!documents_.empty()) documents_.back().root = std::move(node);
+      document_.root = std::move(node);
       return;
     }
     stack_.back().children.push_back(std::move(node));
   }
 
   std::size_t bom_;
-  std::vector<YamlDocument> documents_;
+  YamlDocument document_;
   std::vector<YamlNode> stack_;
-  std::map<YAML::anchor_t, std::shared_ptr<const YamlNode>> anchors_;
+  int aliases_ = 0;
 };
+
+// Points every alias of the finished tree `root` at its anchored node and
+// checks what the aliases stand for: nesting through them and the nodes
+// they add. Iterative, post-order: an anchor is known once its node is
+// complete, as in yaml-cpp, so an alias inside its own anchor stays
+// unresolved (nullptr) and no cycle can form. Throws OverLimit.
+void LinkAliases(YamlNode& root) {
+  struct Anchor {
+    const YamlNode* node = nullptr;
+    int height = 0;         // collections nested in it, aliases expanded
+    std::size_t nodes = 1;  // its nodes, aliases expanded
+  };
+  struct Frame {
+    YamlNode* node;
+    std::size_t next = 0;
+    int height = 0;         // of the tallest child so far
+    std::size_t nodes = 1;  // itself and its children so far
+  };
+  std::map<std::size_t, Anchor> anchors;
+  std::size_t added = 0;
+  std::vector<Frame> stack = {{&root}};
+  while (!stack.empty()) {
+    Frame& top = stack.back();
+    if (top.next < top.node->children.size()) {
+      YamlNode* child = &top.node->children[top.next++];
+      stack.push_back({child});
+      continue;
+    }
+    YamlNode& node = *top.node;
+    Anchor self{&node, 0, top.nodes};
+    if (node.kind == YamlNode::Kind::kAlias) {
+      auto it = anchors.find(node.anchor_id);
+      if (it != anchors.end()) {
+        node.target = it->second.node;
+        self.height = it->second.height;
+        self.nodes = it->second.nodes;
+      }
+      // Every ancestor on the stack is a collection.
+      if (static_cast<int>(stack.size() - 1) + self.height > kMaxNesting) {
+        throw OverLimit{node.line, node.column,
+                        fmt::format("nesting deeper than {} levels through aliases", kMaxNesting)};
+      }
+      added += self.nodes;
+      if (added > kMaxAliasNodes) {
+        throw OverLimit{node.line, node.column,
+                        fmt::format("aliases that stand for more than {} nodes in one document",
+                                    kMaxAliasNodes)};
+      }
+    } else if (node.IsMap() || node.IsSequence()) {
+      self.height = top.height + 1;
+    }
+    if (node.anchored) anchors[node.anchor_id] = self;
+    stack.pop_back();
+    if (!stack.empty()) {
+      stack.back().height = std::max(stack.back().height, self.height);
+      stack.back().nodes += self.nodes;
+    }
+  }
+}
 
 bool IsDigits(std::string_view s, bool (*digit)(char)) {
   return !s.empty() && std::all_of(s.begin(), s.end(), digit);
@@ -234,33 +310,62 @@ Result<std::size_t> CheckEncoding(std::string_view text, ParseFailure* failure) 
   return text.starts_with(kUtf8Bom) ? kUtf8Bom.size() : 0;
 }
 
-Result<YamlStream> ParseWithYamlCpp(std::string_view text, std::size_t bom, ParseFailure* failure) {
-  YamlStream stream;
-  stream.bom = bom;
+std::unexpected<Error> LimitError(ParseFailure* failure, const OverLimit& over) {
+  ParseFailure local;
+  if (failure == nullptr) failure = &local;
+  std::unexpected<Error> error =
+      SyntaxError(failure, std::max(over.line, 0) + 1, std::max(over.column, 0) + 1,
+                  fmt::format("{} (tagflow's limit for a manifest)", over.what));
+  failure->limit = true;
+  return error;
+}
+
+Result<std::size_t> ParseWithYamlCpp(std::string_view text, std::size_t bom,
+                                     const DocumentSink& sink, ParseFailure* failure) {
   std::ispanstream in(std::span<const char>(text.data(), text.size()));
   TreeBuilder builder(bom);
+  std::optional<std::size_t> previous;  // where the last document started
+  std::size_t index = 0;
   try {
     YAML::Parser parser(in);
     while (parser.HandleNextDocument(builder)) {
+      YamlDocument doc = builder.TakeDocument();
       // yaml-cpp 0.7 can start empty documents forever at the same token
       // (a stray ',' at the top level): stop when a document makes no progress.
-      const std::vector<YamlDocument>& docs = builder.documents();
-      if (docs.size() >= 2 && docs.back().offset == docs[docs.size() - 2].offset) {
-        const YamlDocument& stuck = docs.back();
-        std::size_t line_start = text.rfind('\n', stuck.offset == 0 ? 0 : stuck.offset - 1);
-        line_start =
-            line_start == std::string_view::npos || stuck.offset == 0 ? bom : line_start + 1;
-        return SyntaxError(failure, stuck.line + 1, static_cast<int>(stuck.offset - line_start) + 1,
-                           fmt::format("unexpected '{}'", text.substr(stuck.offset, 1)));
+      if (previous && doc.offset == *previous) {
+        std::size_t line_start = text.rfind('\n', doc.offset == 0 ? 0 : doc.offset - 1);
+        line_start = line_start == std::string_view::npos || doc.offset == 0 ? bom : line_start + 1;
+        return SyntaxError(failure, doc.line + 1, static_cast<int>(doc.offset - line_start) + 1,
+                           fmt::format("unexpected '{}'", text.substr(doc.offset, 1)));
       }
+      previous = doc.offset;
+      LinkAliases(doc.root);
+      sink(std::move(doc), index++);
     }
+  } catch (const OverLimit& over) {
+    return LimitError(failure, over);
   } catch (const YAML::Exception& e) {
     return SyntaxError(failure, std::max(e.mark.line, 0) + 1, std::max(e.mark.column, 0) + 1,
                        e.msg);
   } catch (const std::exception& e) {
     return SyntaxError(failure, 1, 1, fmt::format("YAML parser failed: {}", e.what()));
   }
-  stream.documents = std::move(builder.documents());
+  return bom;
+}
+
+// Collects a whole stream.
+Result<YamlStream> Collect(std::string_view text, ParseFailure* failure, bool fast) {
+  YamlStream stream;
+  DocumentSink sink = [&](YamlDocument&& doc, std::size_t index) {
+    if (index == 0) stream.documents.clear();
+    stream.documents.push_back(std::move(doc));
+  };
+  Result<std::size_t> bom = CheckEncoding(text, failure);
+  if (!bom) return Fail(bom.error());
+  stream.bom = *bom;
+  if (fast && internal::ParseYamlFastEach(text, *bom, sink)) return stream;
+  Result<std::size_t> parsed = ParseWithYamlCpp(text, *bom, sink, failure);
+  if (!parsed) return Fail(parsed.error());
   return stream;
 }
 
@@ -289,16 +394,19 @@ const std::string* YamlNode::GetString(std::string_view key) const {
 }
 
 Result<YamlStream> ParseYaml(std::string_view text, ParseFailure* failure) {
-  Result<std::size_t> bom = CheckEncoding(text, failure);
-  if (!bom) return Fail(bom.error());
-  if (std::optional<YamlStream> fast = internal::ParseYamlFast(text, *bom)) return std::move(*fast);
-  return ParseWithYamlCpp(text, *bom, failure);
+  return Collect(text, failure, true);
 }
 
 Result<YamlStream> ParseYamlWithYamlCpp(std::string_view text, ParseFailure* failure) {
+  return Collect(text, failure, false);
+}
+
+Result<std::size_t> ParseYamlEach(std::string_view text, const DocumentSink& sink,
+                                  ParseFailure* failure) {
   Result<std::size_t> bom = CheckEncoding(text, failure);
   if (!bom) return Fail(bom.error());
-  return ParseWithYamlCpp(text, *bom, failure);
+  if (internal::ParseYamlFastEach(text, *bom, sink)) return *bom;
+  return ParseWithYamlCpp(text, *bom, sink, failure);
 }
 
 bool SameTree(const YamlNode& a, const YamlNode& b) {
@@ -311,6 +419,46 @@ bool SameTree(const YamlNode& a, const YamlNode& b) {
     if (!SameTree(a.children[i], b.children[i])) return false;
   }
   return true;
+}
+
+namespace {
+
+void AppendNumber(std::size_t n, std::string& out) {
+  do {
+    out += static_cast<char>((n & 0x7F) | (n > 0x7F ? 0x80 : 0));
+    n >>= 7;
+  } while (n != 0);
+}
+
+void AppendText(std::string_view text, std::string& out) {
+  AppendNumber(text.size(), out);
+  out += text;
+}
+
+}  // namespace
+
+// Recursive like SameTree: trees nest at most kMaxNesting + 1 nodes deep.
+// Kind and flags, tag, then the value (scalar), the anchor id (alias) or
+// the number of children and each child: length-prefixed, so unambiguous.
+void EncodeTree(const YamlNode& node, const NodeReplacements& replaced, std::string& out) {
+  if (!replaced.empty()) {
+    auto it = replaced.find(&node);
+    if (it != replaced.end()) return EncodeTree(it->second, {}, out);
+  }
+  out += static_cast<char>(static_cast<int>(node.kind) * 4 + (node.flow ? 2 : 0) +
+                           (node.anchored ? 1 : 0));
+  AppendText(node.tag, out);
+  switch (node.kind) {
+    case YamlNode::Kind::kScalar:
+      AppendText(node.value, out);
+      return;
+    case YamlNode::Kind::kAlias:
+      AppendNumber(node.anchor_id, out);
+      return;
+    default:
+      AppendNumber(node.children.size(), out);
+      for (const YamlNode& child : node.children) EncodeTree(child, replaced, out);
+  }
 }
 
 bool PlainScalarIsNonString(std::string_view s) {

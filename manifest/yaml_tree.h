@@ -6,17 +6,33 @@
 // offset into the original text (a UTF-8 BOM included), so the rewrite can
 // find a scalar and edit its bytes in place. Every document of the stream is
 // kept, empty ones too.
+//
+// Bounded: one file must never crash or exhaust the daemon. A document that
+// nests collections deeper than kMaxNesting (also counting through aliases),
+// holds more than kMaxAliases aliases, or whose aliases would expand it by
+// more than kMaxAliasNodes nodes is refused like a syntax error, naming the
+// limit. So every tree here is at most kMaxNesting + 1 nodes deep and the
+// recursive walks over it (SameTree, copies, destruction) stay shallow.
 #pragma once
 
 #include <cstddef>
-#include <memory>
+#include <functional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "base/error.h"
 
 namespace tagflow::manifest {
+
+// Collections nested in one another (block or flow, aliases expanded).
+// Kubernetes manifests need about 20.
+inline constexpr int kMaxNesting = 64;
+// Aliases (`*name`) in one document.
+inline constexpr int kMaxAliases = 500;
+// Nodes that the aliases of one document stand for, added up.
+inline constexpr std::size_t kMaxAliasNodes = 1'000'000;
 
 struct YamlNode {
   enum class Kind { kNull, kScalar, kSequence, kMap, kAlias };
@@ -36,8 +52,11 @@ struct YamlNode {
   int column = 0;
   // kSequence: the items. kMap: key, value, key, value, ...
   std::vector<YamlNode> children;
-  // kAlias: the anchored node it refers to (shared, never copied).
-  std::shared_ptr<const YamlNode> target;
+  // kAlias: the anchored node it refers to, elsewhere in the same document;
+  // nullptr when the alias sits inside its own anchor. It points into the
+  // tree it was parsed into (moving the stream keeps it valid; a copy of a
+  // tree still points into the original).
+  const YamlNode* target = nullptr;
 
   bool IsScalar() const { return kind == Kind::kScalar; }
   bool IsMap() const { return kind == Kind::kMap; }
@@ -69,14 +88,27 @@ struct ParseFailure {
   int line = 0;
   int column = 0;
   std::string what;
+  bool limit = false;  // the text is over one of the limits above, not malformed
 };
 
 // Parses every document of `text`. A syntax error is kInvalidInput with the
 // message "line L, column C: <what>" (1-based), also stored in `*failure`
 // when given. Text that is not UTF-8 (a UTF-16/32 BOM, a NUL byte, a broken
 // sequence) is refused the same way, because byte offsets would be
-// meaningless.
+// meaningless, and so is text over a limit (the message names it).
 [[nodiscard]] Result<YamlStream> ParseYaml(std::string_view text, ParseFailure* failure = nullptr);
+
+// Receives the documents of a stream one at a time (see ParseYamlEach).
+using DocumentSink = std::function<void(YamlDocument&& document, std::size_t index)>;
+
+// ParseYaml without holding the stream: each document goes to `sink` as soon
+// as it is complete, so memory holds one document's tree at a time. The
+// documents arrive in order; when the fast path gives up part-way, yaml-cpp
+// parses the text again from the start and `sink` sees index 0 a second
+// time: it must forget what it received before. After an error, what was
+// delivered belongs to a text that does not parse. Returns the BOM size.
+[[nodiscard]] Result<std::size_t> ParseYamlEach(std::string_view text, const DocumentSink& sink,
+                                                ParseFailure* failure = nullptr);
 
 // The same without the fast path: yaml-cpp only. For tests and benchmarks.
 [[nodiscard]] Result<YamlStream> ParseYamlWithYamlCpp(std::string_view text,
@@ -85,6 +117,15 @@ struct ParseFailure {
 // Structural equality: kinds, scalar values, tags, flow style, map order and
 // alias targets (by anchor id); positions are ignored.
 bool SameTree(const YamlNode& a, const YamlNode& b);
+
+// Nodes of a tree (by address) and what each should be instead.
+using NodeReplacements = std::unordered_map<const YamlNode*, YamlNode>;
+
+// Appends to `out` a compact encoding of what SameTree compares: two trees
+// are SameTree exactly when their encodings are equal. A node found in
+// `replaced` is encoded as its replacement. About the size of the text the
+// tree came from, so a caller can keep it instead of the tree.
+void EncodeTree(const YamlNode& node, const NodeReplacements& replaced, std::string& out);
 
 // True when a plain scalar with this text resolves to something other than a
 // string under YAML 1.1/1.2 rules (null, bool, int, float): Kubernetes would

@@ -92,6 +92,39 @@ TEST(SameTree, IgnoresPositionsButNotValuesOrStyle) {
   EXPECT_FALSE(SameTree(a->documents[0].root, d->documents[0].root));
 }
 
+TEST(EncodeTree, EqualExactlyWhenSameTreeAndWithReplacements) {
+  std::vector<std::string> texts = {
+      "x: 1\ny: {a: b}\n",  "x:     1\ny: {a:    b}\n", "x: \"1\"\ny: {a: b}\n",
+      "x: 1\ny:\n  a: b\n", "x: 1\ny: [a, b]\n",        "x: 1\ny: {a: b, c: ~}\n",
+      "x: &r 1\ny: *r\n",   "x: &r 1\ny: *r\nz: 2\n",   "x: 11\ny: {a: b}\n"};
+  std::vector<YamlStream> streams;
+  std::vector<std::string> codes;
+  for (const std::string& t : texts) {
+    Result<YamlStream> s = ParseYaml(t);
+    ASSERT_TRUE(s) << t;
+    codes.emplace_back();
+    EncodeTree(s->documents[0].root, {}, codes.back());
+    streams.push_back(std::move(*s));
+  }
+  for (std::size_t i = 0; i < texts.size(); ++i) {
+    for (std::size_t j = 0; j < texts.size(); ++j) {
+      EXPECT_EQ(codes[i] == codes[j],
+                SameTree(streams[i].documents[0].root, streams[j].documents[0].root))
+          << texts[i] << " vs " << texts[j];
+    }
+  }
+  // "x: 1" with its value replaced by "11" encodes as "x: 11".
+  const YamlNode* one = streams[0].documents[0].root.Get("x");
+  YamlNode eleven = *one;
+  eleven.value = "11";
+  NodeReplacements replaced;
+  replaced.emplace(one, eleven);
+  std::string code;
+  EncodeTree(streams[0].documents[0].root, replaced, code);
+  EXPECT_EQ(code, codes.back());
+  EXPECT_NE(code, codes[0]);
+}
+
 TEST(PlainScalarIsNonString, Yaml11And12Types) {
   for (std::string s : {"", "~", "null", "true", "False", "yes", "off", "1", "-2", "0x1F", "0o17",
                         "1.5", ".5", "1e3", "-.inf", ".NaN", "1_000", "1:30", "190:20:30.15"}) {

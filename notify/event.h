@@ -48,6 +48,9 @@ struct Change {
   std::string image;    // repository as written, no tag: "nginx"
   std::string old_tag;  // "1.25.1"
   std::string new_tag;  // "1.25.2"
+  // Slack channel of the workload (tagflow.io/notify-channel), "" = the
+  // default channel (notify/channels.h).
+  std::string channel;
 
   friend bool operator==(const Change&, const Change&) = default;
 };
@@ -74,6 +77,7 @@ struct EventError {
   std::string workload;   // "default:deployment/web"
   std::string container;  // "web"
   std::string host;       // registry or git host
+  std::string channel;    // as Change::channel: "" = the default channel
 
   friend bool operator==(const EventError&, const EventError&) = default;
 };

@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <iterator>
 #include <utility>
 
 #include "notify/links.h"
@@ -21,6 +22,14 @@ bool IsRetryableStatus(int status) { return status == 408 || status == 429 || st
 std::string BodySnippet(std::string_view body) {
   body = body.substr(0, std::min(body.find_first_of("\r\n"), size_t{200}));
   return body.empty() ? "" : fmt::format(": {}", body);
+}
+
+std::string ReplaceAll(std::string text, std::string_view what, std::string_view with) {
+  for (size_t at = text.find(what); at != std::string::npos;
+       at = text.find(what, at + with.size())) {
+    text.replace(at, what.size(), with);
+  }
+  return text;
 }
 
 milliseconds Backoff(int attempts, milliseconds initial, milliseconds max,
@@ -48,8 +57,21 @@ Result<std::unique_ptr<Notifier>> Notifier::Create(NotifierOptions options, Send
         {"--teams-url", options.teams_url},
         {"--discord-url", options.discord_url},
         {"--googlechat-url", options.googlechat_url},
+        {"--slack-api-url", options.slack_api_url},
         {"--git-web-url", options.git_web_url}}) {
     if (auto ok = check_url(flag, url); !ok) return Fail(ok.error());
+  }
+  if (!options.slack_token.empty()) {
+    if (!options.slack_url.empty()) {
+      return Fail(ErrorKind::kInvalidInput,
+                  "--slack-token and --slack-url: use one (the Web API or an incoming webhook)");
+    }
+    if (options.slack_channel.empty()) {
+      return Fail(ErrorKind::kInvalidInput,
+                  "--slack-token needs --slack-channel (where messages without a "
+                  "tagflow.io/notify-channel go)");
+    }
+    if (Result<void> ok = CheckSlackToken(options.slack_token); !ok) return Fail(ok.error());
   }
   if (options.repeat_interval.count() < 0) {
     return Fail(ErrorKind::kInvalidInput, "--notify-repeat-interval: must not be negative");
@@ -68,6 +90,11 @@ Result<std::unique_ptr<Notifier>> Notifier::Create(NotifierOptions options, Send
   if (!options.slack_url.empty()) {
     destinations.push_back({DestinationKind::kSlack, options.slack_url, options.slack_channel,
                             options.slack_username, options.slack_icon_url, ""});
+  }
+  if (!options.slack_token.empty()) {
+    destinations.push_back({DestinationKind::kSlackApi, options.slack_api_url,
+                            options.slack_channel, options.slack_username, options.slack_icon_url,
+                            "", options.slack_token});
   }
   if (!options.webhook_url.empty()) {
     destinations.push_back(
@@ -91,6 +118,7 @@ Notifier::Notifier(NotifierOptions options, Messages messages,
       sender_(sender),
       clock_(clock),
       alerts_(options_.repeat_interval),
+      router_(options_.slack_channel),
       last_attempt_(destinations_.size()) {
   worker_ = std::thread([this] { Run(); });
 }
@@ -101,6 +129,7 @@ void Notifier::Notify(const Event& reported) {
   Event event = reported;
   if (event.commit_url.empty()) event.commit_url = CommitWebUrl(repo_web_url_, event.commit);
   std::vector<Event> events;
+  std::vector<RoutedMessage> routed;
   {
     std::lock_guard guard(mu_);
     if (stopping_) {
@@ -108,26 +137,59 @@ void Notifier::Notify(const Event& reported) {
       return;
     }
     events = alerts_.OnEvent(event, clock_.Now());
+    routed = RouteLocked(events);
   }
-  Enqueue(events);
+  Enqueue(events, routed);
 }
 
 void Notifier::CycleOk() {
   std::vector<Event> events;
+  std::vector<RoutedMessage> routed;
   {
     std::lock_guard guard(mu_);
     if (stopping_) return;
     events = alerts_.OnCycleOk(clock_.Now());
+    routed = RouteLocked(events);
   }
-  Enqueue(events);
+  Enqueue(events, routed);
 }
 
-void Notifier::Enqueue(const std::vector<Event>& events) {
+std::vector<RoutedMessage> Notifier::RouteLocked(const std::vector<Event>& events) {
+  bool slack = std::ranges::any_of(destinations_, [](const Destination& d) {
+    return d.kind == DestinationKind::kSlack || d.kind == DestinationKind::kSlackApi;
+  });
+  std::vector<RoutedMessage> out;
+  if (!slack) return out;
+  for (const Event& event : events) {
+    std::vector<RoutedMessage> messages = router_.Route(event, clock_.Now());
+    std::move(messages.begin(), messages.end(), std::back_inserter(out));
+  }
+  return out;
+}
+
+void Notifier::Enqueue(const std::vector<Event>& events, const std::vector<RoutedMessage>& routed) {
   // Formatting happens outside the lock; it needs only immutable members.
   std::vector<Delivery> deliveries;
-  for (const Event& event : events) {
-    for (size_t i = 0; i < destinations_.size(); ++i) {
-      deliveries.push_back({i, event.kind, DeliveryRequest(destinations_[i], event, messages_)});
+  for (size_t i = 0; i < destinations_.size(); ++i) {
+    const Destination& d = destinations_[i];
+    if (d.kind == DestinationKind::kSlackApi) {
+      for (const RoutedMessage& r : routed) {
+        Delivery delivery{i, r.event.kind, {}};
+        delivery.slack =
+            SlackCall{r.role, r.channel, SlackMessage(r.event, messages_, d, r.channel)};
+        deliveries.push_back(std::move(delivery));
+      }
+    } else if (d.kind == DestinationKind::kSlack) {
+      for (const RoutedMessage& r : routed) {
+        if (r.role == SlackRole::kClose) continue;  // an incoming webhook cannot edit
+        Destination to = d;
+        to.channel = r.channel;  // the legacy `channel` field
+        deliveries.push_back({i, r.event.kind, DeliveryRequest(to, r.event, messages_)});
+      }
+    } else {
+      for (const Event& event : events) {
+        deliveries.push_back({i, event.kind, DeliveryRequest(d, event, messages_)});
+      }
     }
   }
   if (deliveries.empty()) return;
@@ -191,6 +253,10 @@ void Notifier::Run() {
     }
     Delivery delivery = std::move(queue_[*next]);
     queue_.erase(queue_.begin() + static_cast<std::ptrdiff_t>(*next));
+    if (delivery.slack && !PrepareLocked(delivery)) {
+      threads_.Closed(*delivery.slack);  // a kClose whose thread never opened
+      continue;
+    }
     if (stopping_) {  // the last attempt must end by the deadline
       auto left = std::chrono::duration_cast<milliseconds>(stop_deadline_ - now);
       delivery.request.timeout = std::clamp(left, milliseconds(1), delivery.request.timeout);
@@ -207,6 +273,16 @@ void Notifier::Run() {
   done_cv_.notify_all();
 }
 
+bool Notifier::PrepareLocked(Delivery& delivery) const {
+  const Destination& d = destinations_[delivery.target];
+  std::optional<PostRequest> request = threads_.Request(*delivery.slack, d.url, d.token);
+  if (!request) return false;
+  delivery.request.url = std::move(request->url);
+  delivery.request.body = std::move(request->body);
+  delivery.request.headers = std::move(request->headers);
+  return true;
+}
+
 void Notifier::WaitLocked(std::unique_lock<std::mutex>& lock, std::condition_variable& cv,
                           Clock::duration left) {
   cv.wait_for(lock, std::min<Clock::duration>(left, options_.max_wait));
@@ -215,22 +291,39 @@ void Notifier::WaitLocked(std::unique_lock<std::mutex>& lock, std::condition_var
 void Notifier::FinishLocked(Delivery delivery, const Result<PostResponse>& result,
                             Clock::time_point now) {
   ++delivery.attempts;
-  std::string_view target = DestinationName(destinations_[delivery.target].kind);
-  if (result && IsSuccess(result->status)) {
+  const Destination& destination = destinations_[delivery.target];
+  std::string_view target = DestinationName(destination.kind);
+  std::optional<SlackAnswer> answer;
+  if (delivery.slack && result) answer = ReadSlackAnswer(*result);
+  if (result && IsSuccess(result->status) && (!answer || answer->ok)) {
     ++stats_.sent;
+    if (delivery.slack) {
+      threads_.Answered(*delivery.slack, answer->channel, answer->ts);
+      if (delivery.slack->role == SlackRole::kClose) threads_.Closed(*delivery.slack);
+    }
     spdlog::debug("notify: sent target={} kind={} attempts={}", target,
                   EventKindName(delivery.kind), delivery.attempts);
     return;
   }
   const std::string& url = delivery.request.url;
-  std::string error =
-      result ? fmt::format("POST {}: HTTP {}{}", RedactUrl(url, UrlRedaction::kCredentialsAndPath),
-                           result->status, BodySnippet(result->body))
-             : result.error().message;
+  std::string error;
+  bool retryable = false;
+  if (answer) {  // Slack's own code says what went wrong; the token is never part of it
+    error = fmt::format("{} channel={}: slack_error={} http_status={}",
+                        SlackMethod(delivery.slack->role), delivery.slack->channel, answer->error,
+                        result->status);
+    retryable = IsRetryableStatus(result->status) || IsRetryableSlackError(answer->error);
+  } else {
+    error = result ? fmt::format("POST {}: HTTP {}{}",
+                                 RedactUrl(url, UrlRedaction::kCredentialsAndPath), result->status,
+                                 BodySnippet(result->body))
+                   : result.error().message;
+    retryable =
+        result ? IsRetryableStatus(result->status) : result.error().kind == ErrorKind::kTransient;
+  }
   error = ScrubUrl(std::move(error), url);
+  if (!destination.token.empty()) error = ReplaceAll(std::move(error), destination.token, "***");
   stats_.last_error = error;
-  bool retryable =
-      result ? IsRetryableStatus(result->status) : result.error().kind == ErrorKind::kTransient;
   milliseconds delay = Backoff(delivery.attempts, options_.initial_backoff, options_.max_backoff,
                                result ? result->retry_after : std::nullopt);
   bool in_time = !stopping_ || now + delay < stop_deadline_;
@@ -247,6 +340,7 @@ void Notifier::FinishLocked(Delivery delivery, const Result<PostResponse>& resul
     return;
   }
   ++stats_.failed;
+  if (delivery.slack && delivery.slack->role == SlackRole::kClose) threads_.Closed(*delivery.slack);
   spdlog::error("notify: giving up target={} kind={} attempts={} error=\"{}\"", target,
                 EventKindName(delivery.kind), delivery.attempts, error);
 }

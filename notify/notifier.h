@@ -13,6 +13,15 @@
 // (notify/payload.h). A success's commit gets a link to its web page when
 // the repository's forge is known (notify/links.h).
 //
+// Slack (the incoming webhook or the Web API) gets one message per channel
+// concerned (notify/channels.h: per-workload channels, an incident per
+// channel). With --slack-token the Web API is used (notify/slack_api.h): a
+// failure opens a thread, its repeats and its resolution are replies in it,
+// and the resolution edits the thread's first message (chat.update). An
+// answer {"ok":false,"error":<code>} counts as a failed attempt, logged with
+// Slack's code (retried for ratelimited and Slack's own outages); the token
+// is never logged.
+//
 // Deliveries wait in a bounded queue. When it is full the oldest is dropped
 // (counted, logged). A worker thread sends them in order per destination,
 // at most one per `min_interval` to each chat destination (Slack allows one
@@ -40,25 +49,29 @@
 #include "base/clock.h"
 #include "base/error.h"
 #include "notify/alert_state.h"
+#include "notify/channels.h"
 #include "notify/event.h"
 #include "notify/payload.h"
 #include "notify/sender.h"
+#include "notify/slack_api.h"
 
 namespace tagflow::notify {
 
 struct NotifierOptions {
-  std::string slack_url;                       // --slack-url ("" = no Slack)
-  std::string slack_channel;                   // --slack-channel
-  std::string slack_username;                  // --slack-username
-  std::string slack_icon_url;                  // --slack-icon-url
-  std::string slack_template_success;          // --slack-template-success ("" = built-in)
-  std::string slack_template_failure;          // --slack-template-failure ("" = built-in)
-  std::string webhook_url;                     // --notify-webhook ("" = none)
-  std::string webhook_secret;                  // --notify-webhook-secret ("" = unsigned)
-  std::chrono::seconds repeat_interval{3600};  // --notify-repeat-interval (0 = every failure)
-  std::string teams_url;                       // --teams-url ("" = none)
-  std::string discord_url;                     // --discord-url ("" = none)
-  std::string googlechat_url;                  // --googlechat-url ("" = none)
+  std::string slack_url;    // --slack-url ("" = no Slack webhook)
+  std::string slack_token;  // --slack-token: the token itself ("" = no Web API)
+  std::string slack_api_url{kDefaultSlackApiUrl};  // --slack-api-url
+  std::string slack_channel;                       // --slack-channel (required with a token)
+  std::string slack_username;                      // --slack-username
+  std::string slack_icon_url;                      // --slack-icon-url
+  std::string slack_template_success;              // --slack-template-success ("" = built-in)
+  std::string slack_template_failure;              // --slack-template-failure ("" = built-in)
+  std::string webhook_url;                         // --notify-webhook ("" = none)
+  std::string webhook_secret;                      // --notify-webhook-secret ("" = unsigned)
+  std::chrono::seconds repeat_interval{3600};      // --notify-repeat-interval (0 = every failure)
+  std::string teams_url;                           // --teams-url ("" = none)
+  std::string discord_url;                         // --discord-url ("" = none)
+  std::string googlechat_url;                      // --googlechat-url ("" = none)
   // For commit links only (never sent or logged): the configured --git-url
   // and --git-web-url (notify/links.h).
   std::string git_url;
@@ -96,8 +109,10 @@ class Notifier {
  public:
   // Validates `options` and starts the worker. Errors (kInvalidInput) name
   // the flag: a bad template (with line:column), a URL that is not http(s)
-  // (quoted redacted), a negative interval. `sender` and `clock` are borrowed and must outlive the
-  // Notifier. With no target configured the Notifier accepts and discards.
+  // (quoted redacted), a negative interval, a token with --slack-url or
+  // without --slack-channel, or unfit for a header (never quoted). `sender` and `clock` are
+  // borrowed and must outlive the Notifier. With no target configured the Notifier accepts and
+  // discards.
   [[nodiscard]] static Result<std::unique_ptr<Notifier>> Create(NotifierOptions options,
                                                                 Sender& sender, Clock& clock);
 
@@ -133,11 +148,20 @@ class Notifier {
     PostRequest request;
     int attempts = 0;
     Clock::time_point due;
+    // Web API deliveries: the call, made into `request` at each attempt
+    // from what Slack answered before (threads_).
+    std::optional<SlackCall> slack;
   };
 
   Notifier(NotifierOptions options, Messages messages, std::vector<Destination> destinations,
            Sender& sender, Clock& clock);
-  void Enqueue(const std::vector<Event>& events);
+  // Queues a delivery of each event to each destination; Slack gets the
+  // per-channel messages of `routed` instead.
+  void Enqueue(const std::vector<Event>& events, const std::vector<RoutedMessage>& routed);
+  // Routes `events` for Slack (none when Slack is not configured).
+  std::vector<RoutedMessage> RouteLocked(const std::vector<Event>& events);
+  // Makes the request of a Web API attempt; false when there is none to make.
+  bool PrepareLocked(Delivery& delivery) const;
   void Run();
   // Drops the front of the queue (the oldest delivery), counted and logged.
   void DropOldestLocked();
@@ -164,6 +188,8 @@ class Notifier {
   std::condition_variable wake_;     // work arrived, stop requested
   std::condition_variable done_cv_;  // worker finished
   AlertState alerts_;
+  ChannelRouter router_;  // guarded by mu_
+  SlackThreads threads_;  // guarded by mu_; only the worker changes it
   std::deque<Delivery> queue_;
   std::vector<std::optional<Clock::time_point>> last_attempt_;  // per destination
   NotifierStats stats_;

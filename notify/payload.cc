@@ -78,6 +78,8 @@ std::string_view DestinationName(DestinationKind kind) {
       return "discord";
     case DestinationKind::kGoogleChat:
       return "googlechat";
+    case DestinationKind::kSlackApi:
+      return "slack-api";
   }
   return "webhook";
 }
@@ -89,6 +91,7 @@ PostRequest DeliveryRequest(const Destination& destination, const Event& event,
   request.headers.emplace_back("Content-Type", "application/json");
   switch (destination.kind) {
     case DestinationKind::kSlack:
+    case DestinationKind::kSlackApi:
       request.body = SlackPayload(event, messages, destination);
       break;
     case DestinationKind::kTeams:

@@ -10,6 +10,8 @@
 //               template: the fallback notifications and text-only clients
 //               show) and one attachment with the colour bar and Block Kit
 //               blocks (title + commit link, one section per group, context).
+//   slack-api   the same message through Slack's Web API, in threads
+//               (notify/slack_api.h).
 //   teams       Microsoft Teams Workflows webhook ("post to a channel when a
 //               webhook request is received"): a message with one Adaptive
 //               Card 1.4 attachment; colour as the title container's style.
@@ -65,20 +67,27 @@ class Messages {
   bool custom_success_, custom_failure_;
 };
 
-enum class DestinationKind { kSlack, kWebhook, kTeams, kDiscord, kGoogleChat };
+enum class DestinationKind { kSlack, kWebhook, kTeams, kDiscord, kGoogleChat, kSlackApi };
 
-// "slack", "webhook", "teams", "discord", "googlechat" (for logs and metrics).
+// "slack", "webhook", "teams", "discord", "googlechat", "slack-api" (for logs
+// and metrics).
 std::string_view DestinationName(DestinationKind kind);
 
 // Where and how messages are posted.
 struct Destination {
   DestinationKind kind = DestinationKind::kSlack;
-  std::string url;       // a secret: never logged unredacted
-  std::string channel;   // slack: "" = the webhook's default channel
+  std::string url;       // a secret: never logged unredacted; slack-api: the API base
+  std::string channel;   // slack: "" = the webhook's default channel; slack-api: default
   std::string username;  // slack: "" = the webhook's default name
   std::string icon_url;  // slack: "" = the webhook's default icon
   std::string secret;    // webhook: HMAC key, "" = unsigned
+  std::string token;     // slack-api: the bot token, a secret (Authorization only)
 };
+
+// Slack's message as JSON: {"text","attachments"} plus "channel" when
+// `channel` is not empty and the destination's "username" and "icon_url".
+nlohmann::json SlackMessage(const Event& event, const Messages& messages, const Destination& slack,
+                            const std::string& channel);
 
 // The JSON body for `destination` (see the table above).
 std::string SlackPayload(const Event& event, const Messages& messages, const Destination& slack);
@@ -87,7 +96,8 @@ std::string DiscordPayload(const Event& event, const Messages& messages);
 std::string GoogleChatPayload(const Event& event, const Messages& messages);
 
 // A POST of the destination's JSON (Content-Type: application/json), signed
-// for the generic webhook when it has a secret.
+// for the generic webhook when it has a secret. Not for slack-api, whose
+// requests depend on Slack's earlier answers (SlackThreads::Request).
 PostRequest DeliveryRequest(const Destination& destination, const Event& event,
                             const Messages& messages);
 

@@ -45,7 +45,8 @@ nlohmann::json Blocks(const Message& m) {
 
 }  // namespace
 
-std::string SlackPayload(const Event& event, const Messages& messages, const Destination& slack) {
+nlohmann::json SlackMessage(const Event& event, const Messages& messages, const Destination& slack,
+                            const std::string& channel) {
   std::string text = messages.Text(event, /*for_slack=*/true);
   Message m = BuildMessage(event);
   nlohmann::json attachment = {{"color", ToneColor(m.tone)}, {"fallback", text}};
@@ -56,10 +57,14 @@ std::string SlackPayload(const Event& event, const Messages& messages, const Des
   }
   nlohmann::json json = {{"text", text},
                          {"attachments", nlohmann::json::array({std::move(attachment)})}};
-  if (!slack.channel.empty()) json["channel"] = slack.channel;
+  if (!channel.empty()) json["channel"] = channel;
   if (!slack.username.empty()) json["username"] = slack.username;
   if (!slack.icon_url.empty()) json["icon_url"] = slack.icon_url;
-  return DumpJson(json);
+  return json;
+}
+
+std::string SlackPayload(const Event& event, const Messages& messages, const Destination& slack) {
+  return DumpJson(SlackMessage(event, messages, slack, slack.channel));
 }
 
 }  // namespace tagflow::notify

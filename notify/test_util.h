@@ -46,6 +46,13 @@ inline Event FailureEvent(std::vector<EventError> errors = {
   return e;
 }
 
+// A registry error about a workload whose messages go to `channel`.
+inline EventError ErrorIn(std::string channel, std::string message) {
+  EventError e(Stage::kRegistry, std::move(message));
+  e.channel = std::move(channel);
+  return e;
+}
+
 // The daemon's sender, HttpSender over a CurlHttpClient of its own:
 // default-constructible for fixtures.
 class RealSender final : public Sender {

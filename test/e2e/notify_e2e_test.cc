@@ -5,7 +5,9 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <algorithm>
 #include <ctime>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "test/e2e/e2e_fixture.h"
@@ -222,6 +224,165 @@ TEST_F(NotifyE2eTest, EveryDestinationGetsItsPayloadAndNoSecretLeaks) {
                              "secret-chat", "secret-hook"}) {
     EXPECT_THAT(r.output, Not(HasSubstr(secret)));
   }
+}
+
+// The Slack Web API stand-in: the sink answers as Slack documents
+// chat.postMessage and chat.update (HTTP 200 {"ok":true,"channel","ts"};
+// HTTP 429 + Retry-After with {"ok":false,"error":"ratelimited"}) and records
+// what tagflow sends to <api>/chat.postMessage and <api>/chat.update.
+constexpr char kSlackToken[] = "xoxb-e2e-T0k3nS3cret";
+constexpr char kFirstTs[] = "1700000000.000100";
+
+class SlackApiE2eTest : public NotifyE2eTest {
+ protected:
+  SlackApiE2eTest() {
+    slack_.SetDefaultReply(
+        {.status = 200,
+         .body = std::string(R"({"ok":true,"channel":"C0OPS","ts":")") + kFirstTs + "\"}",
+         .content_type = "application/json"});
+  }
+
+  // DaemonFlags in Web API mode: the incoming webhook flag dropped, the
+  // token from a file, the API at the sink, default channel #ops.
+  std::vector<std::string> ApiFlags(const std::string& git_url,
+                                    const std::string& listen = "127.0.0.1:0") {
+    std::vector<std::string> flags = DaemonFlags(git_url, listen);
+    auto at = std::find(flags.begin(), flags.end(), "--slack-url");
+    if (at != flags.end()) flags.erase(at, at + 2);
+    std::filesystem::path token = scratch_.path() / "slack-token";
+    WriteFile(token, std::string(kSlackToken) + "\n");
+    return flags + std::vector<std::string>{"--slack-token",   token.string(),
+                                            "--slack-api-url", slack_.Url("/api"),
+                                            "--slack-channel", "#ops"};
+  }
+
+  struct Call {
+    std::string method;  // "chat.postMessage", "chat.update"
+    nlohmann::json body;
+    std::string authorization;
+  };
+  std::vector<Call> Calls() {
+    std::vector<Call> out;
+    for (const RecordedRequest& r : slack_.Requests()) {
+      EXPECT_EQ(r.Header("Content-Type"), "application/json; charset=utf-8");
+      out.push_back({r.path.substr(r.path.rfind('/') + 1), nlohmann::json::parse(r.body),
+                     r.Header("Authorization")});
+    }
+    return out;
+  }
+};
+
+TEST_F(SlackApiE2eTest, FailureRepeatAndResolutionShareAThreadAndTheFirstMessageIsEdited) {
+  std::string ghost = registry_.host() + "/team/ghost";  // not pushed yet
+  auto repo = MakeRepo({{"apps/web.yaml", Deployment("web", web_ + ":v2", kAutomated)},
+                        {"apps/ghost.yaml", Deployment("ghost", ghost + ":v1", kAutomated)}});
+  // Slack limits the first post; tagflow waits and sends it again.
+  slack_.QueueReplies({{.status = 429,
+                        .body = R"({"ok":false,"error":"ratelimited"})",
+                        .content_type = "application/json",
+                        .headers = {{"Retry-After", "1"}}}});
+  int port = FreePort();
+  auto flags =
+      ApiFlags("file://" + repo.string(), "127.0.0.1:" + std::to_string(port)) +
+      std::vector<std::string>{"--automation-interval",    "1h", "--git-poll-interval", "1h",
+                               "--notify-repeat-interval", "0s"};
+  auto proc = StartTagflow(flags);
+  httplib::Client http("127.0.0.1", port);
+  ASSERT_TRUE(slack_.WaitForRequests(2, seconds(30))) << proc->Output();  // 429, then ok
+  ASSERT_TRUE(http.Post("/api/v1/sync", "", "application/json"));         // the same failure
+  ASSERT_TRUE(slack_.WaitForRequests(3, seconds(30))) << proc->Output();
+  registry_.PushImage("team/ghost", "v1", {.created = Day(1)});
+  ASSERT_TRUE(http.Post("/api/v1/sync", "", "application/json"));  // healthy again
+  ASSERT_TRUE(slack_.WaitForRequests(5, seconds(30))) << proc->Output();
+  EXPECT_FALSE(slack_.WaitForRequests(6, seconds(2)));
+
+  auto calls = Calls();
+  ASSERT_EQ(calls.size(), 5u);
+  for (const Call& c : calls) EXPECT_EQ(c.authorization, std::string("Bearer ") + kSlackToken);
+  EXPECT_EQ(calls[0].body, calls[1].body) << "the rate-limited post is sent again as it was";
+  const auto& failure = calls[1];
+  EXPECT_EQ(failure.method, "chat.postMessage");
+  EXPECT_EQ(failure.body["channel"], "#ops");
+  EXPECT_FALSE(failure.body.contains("thread_ts"));
+  EXPECT_EQ(failure.body["attachments"][0]["color"], "#a30200");
+  EXPECT_THAT(failure.body["text"].get<std::string>(), HasSubstr("default:deployment/ghost"));
+
+  const auto& repeat = calls[2];
+  EXPECT_EQ(repeat.method, "chat.postMessage");
+  EXPECT_EQ(repeat.body["thread_ts"], kFirstTs);
+
+  const auto& resolution = calls[3];
+  EXPECT_EQ(resolution.method, "chat.postMessage");
+  EXPECT_EQ(resolution.body["thread_ts"], kFirstTs);
+  EXPECT_THAT(resolution.body["text"].get<std::string>(), HasSubstr("Resolved"));
+
+  const auto& edit = calls[4];
+  EXPECT_EQ(edit.method, "chat.update");
+  EXPECT_EQ(edit.body["channel"], "C0OPS");
+  EXPECT_EQ(edit.body["ts"], kFirstTs);
+  EXPECT_EQ(edit.body["attachments"][0]["color"], "#2eb886");
+  EXPECT_THAT(edit.body["attachments"][0]["blocks"][0]["text"]["text"].get<std::string>(),
+              HasSubstr("Resolved: automation on master is healthy again"));
+
+  proc->Signal(SIGTERM);
+  EXPECT_EQ(proc->Wait(seconds(10)), 0);
+  std::string output = proc->Output();
+  EXPECT_THAT(output, HasSubstr("slack_error=ratelimited"));
+  EXPECT_THAT(output, Not(HasSubstr(kSlackToken)));
+  for (const RecordedRequest& r : slack_.Requests()) {
+    EXPECT_THAT(r.body, Not(HasSubstr(kSlackToken)));
+  }
+}
+
+TEST_F(SlackApiE2eTest, TwoChannelsFromAnnotationsGetOneMessageEach) {
+  auto repo = MakeRepo(
+      {{"apps/web.yaml",
+        Deployment("web", web_ + ":v1",
+                   kAutomated + std::string("    tagflow.io/notify-channel: \"#team-web\"\n"))},
+       {"apps/api.yaml",
+        Deployment("api", api_ + ":master-a",
+                   kAutomated + std::string("    fluxcd.io/tag.app: glob:master-*\n"))}});
+  RunResult r = Tagflow(ApiFlags("file://" + repo.string()) + std::vector<std::string>{"--once"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  ASSERT_TRUE(slack_.WaitForRequests(2, seconds(10)));
+  std::map<std::string, std::string> text_by_channel;
+  for (const Call& c : Calls()) {
+    EXPECT_EQ(c.method, "chat.postMessage");
+    EXPECT_FALSE(c.body.contains("thread_ts")) << "successes are plain messages";
+    text_by_channel[c.body["channel"]] += c.body["text"].get<std::string>();
+  }
+  ASSERT_EQ(text_by_channel.size(), 2u);
+  EXPECT_THAT(text_by_channel["#team-web"],
+              AllOf(HasSubstr("default:deployment/web"), Not(HasSubstr("default:deployment/api"))));
+  EXPECT_THAT(text_by_channel["#ops"],
+              AllOf(HasSubstr("default:deployment/api"), Not(HasSubstr("default:deployment/web"))));
+  EXPECT_THAT(r.output, Not(HasSubstr(kSlackToken)));
+}
+
+TEST_F(SlackApiE2eTest, TokenFromTheEnvironmentAndSlackErrorsLoggedWithoutIt) {
+  auto repo = TwoUpdates();
+  slack_.SetDefaultReply({.status = 200,
+                          .body = R"({"ok":false,"error":"invalid_auth"})",
+                          .content_type = "application/json"});
+  std::vector<std::string> argv = {TAGFLOW_BINARY};
+  for (const std::string& a : DaemonFlags("file://" + repo.string())) {
+    argv.push_back(a);
+  }
+  auto at = std::find(argv.begin(), argv.end(), "--slack-url");
+  argv.erase(at, at + 2);
+  argv = argv + std::vector<std::string>{"--slack-api-url", slack_.Url("/api"), "--slack-channel",
+                                         "#ops", "--once"};
+  auto log = scratch_.path() / "env-token.log";
+  Subprocess proc(
+      {.argv = argv,
+       .env = {{"HOME", scratch_.path().string()}, {"TAGFLOW_SLACK_TOKEN", kSlackToken}},
+       .log_path = log});
+  EXPECT_EQ(proc.Wait(seconds(60)), 0) << "notifications never change the exit code";
+  std::string output = ReadFile(log);
+  ASSERT_EQ(slack_.RequestCount(), 1u) << output;
+  EXPECT_EQ(slack_.Requests()[0].Header("Authorization"), std::string("Bearer ") + kSlackToken);
+  EXPECT_THAT(output, HasSubstr("slack_error=invalid_auth"));
+  EXPECT_THAT(output, Not(HasSubstr(kSlackToken)));
 }
 
 }  // namespace
