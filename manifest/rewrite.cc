@@ -297,7 +297,11 @@ class Rewriter {
     const YamlNode* node = ScalarAt(root, src->offset);
     if (node == nullptr)
       return Fail(ErrorKind::kInternal, fmt::format("{}: image node not found", where));
-    std::string rendered = RenderScalar(value, src->style, src->value);
+    // An image reference never needs its quoting changed; a value that would
+    // is not one (a registry's hostile tag), and is refused.
+    Result<std::string> styled = RenderScalarInStyle(value, src->style, src->value);
+    if (!styled) return Fail(styled.error().Wrap(where));
+    std::string rendered = std::move(*styled);
     YamlNode model = *node;
     model.value = value;
     model.tag = std::string(rendered.front() == '"' || rendered.front() == '\'' ? "!" : "?");

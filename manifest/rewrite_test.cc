@@ -60,6 +60,20 @@ TEST(RewriteImage, ChangesOnlyTheTagAndKeepsDoubleQuotes) {
   EXPECT_EQ(out, want);
 }
 
+TEST(RewriteImage, RefusesAValueItsQuotingCannotHold) {
+  // WithTag does not validate: a value no registry grammar allows reaches the
+  // rewrite only through a bug or a hostile source, and is refused, never
+  // re-quoted.
+  image::ImageRef hostile = Ref("registry.example.com/shop/migrate:1.0.0").WithTag("zz: x", "");
+  Error e = RewriteError(kDeployment, {ImageEdit{"shop:deployment/web", "migrate", hostile}});
+  EXPECT_EQ(e.kind, ErrorKind::kInvalidInput);
+  EXPECT_NE(e.message.find("cannot be written as a plain scalar"), std::string::npos) << e.message;
+  image::ImageRef newline =
+      Ref("registry.example.com/shop/web:1.0.0").WithTag("zz\nkind: Secret", "");
+  Error f = RewriteError(kDeployment, {ImageEdit{"shop:deployment/web", "app", newline}});
+  EXPECT_NE(f.message.find("control characters"), std::string::npos) << f.message;
+}
+
 TEST(RewriteImage, KeepsSingleQuotesAndPlainStyle) {
   std::string out = Rewrite(
       kDeployment,

@@ -308,7 +308,9 @@ std::string RenderScalar(std::string_view value, QuoteStyle style, std::string_v
 Result<std::string> RenderScalarInStyle(std::string_view value, QuoteStyle style,
                                         std::string_view old_value) {
   std::string rendered = RenderScalar(value, style, old_value);
-  bool kept = style == QuoteStyle::kDouble || (style == QuoteStyle::kPlain && rendered == value) ||
+  // Plain: the value must be writable plain; quotes that only keep it a
+  // string (a tag "1.10" that would read as a number) are fine.
+  bool kept = style == QuoteStyle::kDouble || (style == QuoteStyle::kPlain && IsPlainSafe(value)) ||
               (style == QuoteStyle::kSingle && rendered.front() == '\'');
   if (!kept) {
     return Fail(ErrorKind::kInvalidInput,

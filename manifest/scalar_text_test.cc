@@ -67,7 +67,8 @@ TEST(RenderScalarInStyleTest, KeepsTheStyleOrRefuses) {
   // A plain scalar that would need quotes, or read as a number.
   EXPECT_FALSE(RenderScalarInStyle("x:zz #y", QuoteStyle::kPlain, "x:1"));
   EXPECT_FALSE(RenderScalarInStyle("x: y", QuoteStyle::kPlain, "x:1"));
-  EXPECT_FALSE(RenderScalarInStyle("1.5", QuoteStyle::kPlain, "web"));
+  // Quotes that only keep a value a string are fine.
+  EXPECT_EQ(RenderScalarInStyle("1.10", QuoteStyle::kPlain, "1.9x").value(), "\"1.10\"");
   // Control characters in any style.
   Result<std::string> newline =
       RenderScalarInStyle("x:zz\nkind: Secret", QuoteStyle::kDouble, "x:1");

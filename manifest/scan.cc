@@ -61,12 +61,26 @@ class Walker {
  public:
   Walker(const Filesystem& fs, const std::string& root) : fs_(fs), root_(root) {}
 
-  // Adds the YAML files below (or at) clean relative path `rel`.
+  // Adds the YAML files below (or at) clean relative path `rel`. A path inside
+  // a Helm chart (a directory above it holds Chart.yaml) adds nothing, as
+  // Flux skips chart contents even when named explicitly.
   Result<void> Add(const std::string& rel) {
     std::string prefix;
     FileType type = FileType::kDirectory;
     std::vector<std::string_view> parts;
     Resolve(rel, parts);
+    std::string dir;
+    for (size_t i = 0; i + 1 < parts.size(); ++i) {
+      dir = JoinPath(dir, parts[i]);
+      Result<FileInfo> chart = fs_.Stat(JoinPath(root_, JoinPath(dir, "Chart.yaml")));
+      if (chart && chart->type == FileType::kRegular) {
+        problems_.push_back(Problem{rel, 0, 0, Severity::kNotice,
+                                    fmt::format("inside the Helm chart {}; chart contents are "
+                                                "not scanned",
+                                                dir)});
+        return {};
+      }
+    }
     for (std::string_view part : parts) {
       prefix = JoinPath(prefix, part);
       Result<FileInfo> info = fs_.Stat(JoinPath(root_, prefix));

@@ -63,6 +63,18 @@ TEST_F(ScanTest, FindsYamlFilesEverywhereButChartsAndGit) {
   EXPECT_EQ(r.Find("default:deployment/zzz"), nullptr);
 }
 
+TEST_F(ScanTest, ChartContentsAreSkippedEvenWhenNamedExplicitly) {
+  fs_.AddFile("/repo/a.yaml", Deployment("a"));
+  fs_.AddFile("/repo/charts/x/Chart.yaml", "name: x\n");
+  fs_.AddFile("/repo/charts/x/templates/a.yaml", "{{ if .Values.on }}\nkind: [\n{{ end }}\n");
+  ScanResult r = Run({"charts/x/templates/a.yaml", "charts/x/templates", "a.yaml"});
+  EXPECT_THAT(Ids(r), ElementsAre("default:deployment/a"));
+  EXPECT_FALSE(r.HasErrors());
+  ASSERT_EQ(r.problems.size(), 2u);
+  EXPECT_EQ(r.problems[0].severity, Severity::kNotice);
+  EXPECT_THAT(r.problems[0].ToString(), HasSubstr("inside the Helm chart charts/x"));
+}
+
 TEST_F(ScanTest, OnlyTheGivenPaths) {
   fs_.AddFile("/repo/a.yaml", Deployment("a"));
   fs_.AddFile("/repo/apps/b.yaml", Deployment("b"));

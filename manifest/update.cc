@@ -310,9 +310,10 @@ Result<ChangeSet> ReleaseImages(Filesystem& fs, const std::string& root, const S
       if (target->tag() == c.image.tag() && target->digest() == c.image.digest()) continue;
       edits.push_back(ImageEdit{w->id, c.name, *target});
       result.status = Status::kSuccess;
+      // As fluxctl: the current reference as written, then the new tag.
       result.details.push_back(
           fmt::format("{}: {} -> {}", c.name, c.image_text,
-                      c.image.WithTag(target->tag(), target->digest()).String()));
+                      target->tag().empty() ? target->digest() : target->tag()));
     }
     if (!used && spec.image) {
       result.status = Status::kSkipped;
@@ -324,6 +325,10 @@ Result<ChangeSet> ReleaseImages(Filesystem& fs, const std::string& root, const S
   Result<std::vector<std::string>> files = ApplyEdits(fs, root, scan, edits, dry_run);
   if (!files) return Fail(files.error());
   out.files = std::move(*files);
+  // fluxctl lists the release's workloads sorted by id.
+  std::stable_sort(
+      out.results.begin(), out.results.end(),
+      [](const WorkloadResult& a, const WorkloadResult& b) { return a.workload < b.workload; });
   if (!out.files.empty()) {
     std::string what = spec.image ? spec.image->String() : "latest images";
     out.commit_message =

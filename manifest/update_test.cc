@@ -156,14 +156,15 @@ TEST_F(UpdateTest, ReleaseChangesMatchingContainersOfUnlockedWorkloads) {
   EXPECT_THAT(out->files, ElementsAre("web.yaml"));
   EXPECT_EQ(out->commit_message,
             "Release registry.example.com/shop/web:1.1.0 to shop:deployment/web");
+  // As fluxctl: workloads sorted by id, the current reference then the new tag.
   ASSERT_EQ(out->results.size(), 2u);
-  EXPECT_EQ(out->results[0].status, WorkloadResult::Status::kSuccess);
-  EXPECT_THAT(
-      out->results[0].details,
-      ElementsAre(
-          "app: registry.example.com/shop/web:1.0.0 -> registry.example.com/shop/web:1.1.0"));
-  EXPECT_EQ(out->results[1].status, WorkloadResult::Status::kSkipped);
-  EXPECT_THAT(out->results[1].details, ElementsAre("locked"));
+  EXPECT_EQ(out->results[0].workload, "shop:deployment/api");
+  EXPECT_EQ(out->results[0].status, WorkloadResult::Status::kSkipped);
+  EXPECT_THAT(out->results[0].details, ElementsAre("locked"));
+  EXPECT_EQ(out->results[1].workload, "shop:deployment/web");
+  EXPECT_EQ(out->results[1].status, WorkloadResult::Status::kSuccess);
+  EXPECT_THAT(out->results[1].details,
+              ElementsAre("app: registry.example.com/shop/web:1.0.0 -> 1.1.0"));
   std::string want(kWeb);
   want.replace(want.find("web:1.0.0"), 9, "web:1.1.0");
   EXPECT_EQ(Web(), want);

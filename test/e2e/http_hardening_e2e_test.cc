@@ -18,6 +18,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <regex>
 #include <thread>
 #include <vector>
 
@@ -125,15 +126,13 @@ class HttpHardeningE2eTest : public E2eTest {
   void StartDaemon(const std::vector<std::string>& extra = {},
                    const std::vector<std::string>& wrapper = {}) {
     repo_ = MakeRepo({{"apps/web.yaml", Deployment("web", web_ + ":v1", kAutomated)}});
-    port_ = FreePort();
-    health_port_ = FreePort();
+    // Port 0 for both listeners (a port picked ahead could be taken by a
+    // test running in parallel); the daemon logs what it bound.
     std::vector<std::string> flags =
-        DaemonFlags("file://" + repo_.string(), "127.0.0.1:" + std::to_string(port_)) +
+        DaemonFlags("file://" + repo_.string(), "127.0.0.1:0") +
         std::vector<std::string>{
-            "--webhook-secret",      kSecret,
-            "--automation-interval", "1h",
-            "--git-poll-interval",   "1h",
-            "--health-listen",       "127.0.0.1:" + std::to_string(health_port_)} +
+            "--webhook-secret",    kSecret, "--automation-interval", "1h",
+            "--git-poll-interval", "1h",    "--health-listen",       "127.0.0.1:0"} +
         extra;
     if (wrapper.empty()) {
       daemon_ = StartTagflow(flags);
@@ -146,6 +145,15 @@ class HttpHardeningE2eTest : public E2eTest {
           .env = {{"HOME", scratch_.path().string()}},
           .log_path = scratch_.path() / fmt::format("daemon-{}.log", FreePort())});
     }
+    std::smatch bound;
+    std::string log;
+    static const std::regex kBound(R"( port=(\d+) health_port=(\d+) )");
+    ASSERT_TRUE(WaitFor([&] {
+      log = daemon_->Output();
+      return std::regex_search(log, bound, kBound);
+    })) << log;
+    port_ = std::stoi(bound[1].str());
+    health_port_ = std::stoi(bound[2].str());
     httplib::Client http("127.0.0.1", port_);
     ASSERT_TRUE(WaitFor([&] {
       auto res = http.Get("/readyz");
