@@ -10,6 +10,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "base/strings.h"
 #include "base/time.h"
 #include "base/url.h"
 
@@ -36,27 +37,6 @@ class RedactingFormatter final : public spdlog::formatter {
  private:
   LogFormat format_;
 };
-
-// Control characters as escapes; everything else (UTF-8 too) as it is.
-std::string EscapeControl(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    auto u = static_cast<unsigned char>(c);
-    if (c == '\n') {
-      out += "\\n";
-    } else if (c == '\r') {
-      out += "\\r";
-    } else if (c == '\t') {
-      out += "\\t";
-    } else if (u < 0x20 || u == 0x7f) {
-      out += fmt::format("\\x{:02x}", u);
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
 
 }  // namespace
 

@@ -22,6 +22,11 @@ bool IEquals(std::string_view a, std::string_view b);
 // `s` without leading and trailing spaces, tabs, CR and LF.
 std::string_view Trim(std::string_view s);
 
+// `s` with control characters as escapes (`\n`, `\r`, `\t`, `\xNN`) and
+// everything else (UTF-8 too) as it is: text from outside, made safe for one
+// log line.
+std::string EscapeControl(std::string_view s);
+
 // Splits on every `sep`; empty fields are kept ("a,,b" -> "a", "", "b").
 std::vector<std::string_view> Split(std::string_view s, char sep);
 

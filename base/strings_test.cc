@@ -15,6 +15,10 @@ TEST(StringsTest, AsciiOnlyCaseAndDigits) {
   EXPECT_FALSE(IsDigit(static_cast<char>(0xb2)));  // '²' in Latin-1 is no digit
 }
 
+TEST(StringsTest, EscapeControlKeepsTextOnOneLine) {
+  EXPECT_EQ(EscapeControl("a\nb\r\tc\x1b[0m\x7f \xc3\xa4"), "a\\nb\\r\\tc\\x1b[0m\\x7f \xc3\xa4");
+}
+
 TEST(StringsTest, TrimAndSplit) {
   EXPECT_EQ(Trim(" \t value \r\n"), "value");
   EXPECT_EQ(Trim("   "), "");

@@ -9,29 +9,12 @@
 
 #include "base/encoding.h"
 #include "base/json.h"
+#include "base/strings.h"
 #include "image/reference.h"
 #include "registry/rate_limit.h"
 
 namespace tagflow::registry {
 namespace {
-
-// `s` in double quotes with control characters, quotes and backslashes
-// escaped, so that hostile text cannot forge log lines.
-std::string DoubleQuoted(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    auto u = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (u < 0x20 || u == 0x7f) {
-      out += fmt::format("\\x{:02x}", u);
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
-}
 
 // "CODE: message" of the first entry of a registry error body, or "".
 std::string RegistryErrorText(std::string_view body) {
@@ -189,7 +172,8 @@ void Client::ReportInvalidTag(const image::ImageRef& image, std::string_view tag
   }
   // The tag may hold anything (newlines, quotes): log it escaped, cut short.
   spdlog::warn("registry {}: {} lists the tag {} which is not a valid tag; never a candidate",
-               image.ApiHost(), image.CanonicalName(), DoubleQuoted(tag.substr(0, 140)));
+               image.ApiHost(), image.CanonicalName(),
+               "\"" + EscapeControl(tag.substr(0, 140)) + "\"");
 }
 
 Result<std::string> Client::RepositoryUrl(const image::ImageRef& image, std::string_view suffix) {
