@@ -239,6 +239,47 @@ TEST_F(DaemonE2eTest, ServerSideRefusalWhenTwoPushesMeetIsReplannedOverGitDaemon
   EXPECT_THAT(r.output, HasSubstr("push conflict"));
 }
 
+TEST_F(DaemonE2eTest, HostileRegistriesAndManifestsFailAloneAndTheRestIsUpdated) {
+  // Two stand-in registries (HTTP sinks answering every request alike): one
+  // lists tags outside the grammar around a valid one, one answers a tag list
+  // nested 200,000 levels deep.
+  HttpSink evil, deep;
+  evil.SetDefaultReply({.status = 200,
+                        .body = R"({"name":"evil/x","tags":["a","zz\nkind: Secret","zz\": x",)"
+                                R"("zz#x","-z"]})",
+                        .content_type = "application/json"});
+  deep.SetDefaultReply({.status = 200,
+                        .body = std::string(200'000, '[') + std::string(200'000, ']'),
+                        .content_type = "application/json"});
+  std::string evil_host = "127.0.0.1:" + std::to_string(evil.port());
+  std::string deep_host = "127.0.0.1:" + std::to_string(deep.port());
+  std::string alphabetical = kAutomated + std::string("    fluxcd.io/tag.app: alphabetical:*\n");
+  // 60,000 chained anchors: a stack overflow for a naive parser.
+  std::string bomb = "a0: &a0 x\n";
+  for (int i = 1; i < 60'000; ++i) {
+    bomb += "a" + std::to_string(i) + ": &a" + std::to_string(i) + " [*a" + std::to_string(i - 1) +
+            "]\n";
+  }
+  auto repo = MakeRepo({{"apps/web.yaml", Deployment("web", web_ + ":v1", kAutomated)},
+                        {"apps/evil.yaml", Deployment("evil", evil_host + "/evil/x:0", alphabetical)},
+                        {"apps/deep.yaml", Deployment("deep", deep_host + "/deep/x:0", alphabetical)},
+                        {"apps/bomb.yaml", bomb},
+                        {"apps/evil\n2026-01-01T00:00:00.000Z info  cycle done result=ok.yaml",
+                         "kind: [\n"}});
+  RunResult r = Tagflow(DaemonFlags("file://" + repo.string()) +
+                        std::vector<std::string>{"--once", "--registry-insecure-host", evil_host,
+                                                 "--registry-insecure-host", deep_host});
+  EXPECT_EQ(r.exit_code, 1) << r.output;  // errors, but no crash
+  EXPECT_EQ(Show(repo, "apps/web.yaml"), Deployment("web", web_ + ":v2", kAutomated));
+  // Only the valid tag could win.
+  EXPECT_EQ(Show(repo, "apps/evil.yaml"), Deployment("evil", evil_host + "/evil/x:a", alphabetical));
+  EXPECT_EQ(Show(repo, "apps/deep.yaml"), Deployment("deep", deep_host + "/deep/x:0", alphabetical));
+  EXPECT_THAT(r.output, HasSubstr("apps/bomb.yaml"));
+  // The file name's newline is escaped: no forged line.
+  EXPECT_THAT(r.output, HasSubstr("apps/evil\\n2026-01-01T00:00:00.000Z"));
+  EXPECT_THAT(r.output, Not(HasSubstr("\n2026-01-01T00:00:00.000Z info  cycle done result=ok")));
+}
+
 TEST_F(DaemonE2eTest, AClonePrivateToAKilledDaemonIsRemovedAtTheNextStart) {
   auto repo = StandardRepo();
   TempDir tmp;
