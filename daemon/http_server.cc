@@ -200,12 +200,27 @@ void HttpServer::Route() {
   post("/api/v1/hooks/dockerhub", "hook dockerhub", ParseDockerHubHook, true);
 }
 
+void HttpServer::LogRefusal(const httplib::Request& req, std::string_view reason) {
+  // At most one line per 10 s, with a count: a flood of unauthenticated
+  // requests must not become a flood of log lines.
+  constexpr int64_t kEveryMs = 10'000;
+  int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    std::chrono::steady_clock::now().time_since_epoch())
+                    .count();
+  uint64_t refused = ++refused_since_log_;
+  int64_t last = last_refusal_log_ms_.load();
+  if (last != 0 && now - last < kEveryMs) return;
+  if (!last_refusal_log_ms_.compare_exchange_strong(last, now)) return;
+  refused_since_log_ = 0;
+  spdlog::warn("http refused path={} remote={} reason=\"{}\" refused_since_last_line={}", req.path,
+               req.remote_addr, reason, refused);
+}
+
 int HttpServer::CheckHead(const httplib::Request& req, httplib::Response& res,
                           bool allow_query_token) {
   std::string token = allow_query_token ? req.get_param_value("token") : "";
   if (AuthorizeHeaders(secret_, LowerHeaders(req.headers), token) == HeaderAuth::kRefused) {
-    spdlog::warn("http refused path={} remote={} reason=\"missing or wrong webhook secret\"",
-                 req.path, req.remote_addr);
+    LogRefusal(req, "missing or wrong webhook secret");
     SetError(res, 401, "missing or wrong webhook secret");
     return 401;
   }
@@ -256,8 +271,7 @@ void HttpServer::HandlePost(
   }
   std::string token = allow_query_token ? req.get_param_value("token") : "";
   if (!WebhookAuthorized(secret_, LowerHeaders(req.headers), body, token)) {
-    spdlog::warn("http refused path={} remote={} reason=\"wrong webhook signature\"", req.path,
-                 req.remote_addr);
+    LogRefusal(req, "wrong webhook signature");
     SetError(res, 401, "missing or wrong webhook secret");
     return;
   }

@@ -25,6 +25,7 @@
 // only the two probes on a second address, with a few threads of its own.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <functional>
@@ -93,8 +94,13 @@ class HttpServer {
   // status already set on `res`.
   int CheckHead(const httplib::Request& req, httplib::Response& res, bool allow_query_token);
 
+  // Logs a refused request, rate-limited (one line per 10 s with a count).
+  void LogRefusal(const httplib::Request& req, std::string_view reason);
+
   HttpHandlers handlers_;
   std::string secret_;
+  std::atomic<int64_t> last_refusal_log_ms_{0};  // steady clock, for LogRefusal
+  std::atomic<uint64_t> refused_since_log_{0};
   ListenerLimits limits_;
   std::counting_semaphore<kBodySlots> body_slots_{kBodySlots};
   std::unique_ptr<Router> router_;
