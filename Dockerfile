@@ -13,7 +13,7 @@ COPY . .
 RUN cmake -S . -B /build -G Ninja -DCMAKE_BUILD_TYPE=Release \
       -DTAGFLOW_BUILD_TESTS=OFF -DTAGFLOW_BUILD_BENCH=OFF \
     && cmake --build /build --target tagflow \
-    && strip /build/daemon/tagflow
+    && strip /build/cli/tagflow
 
 FROM debian:12-slim
 RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
@@ -21,7 +21,7 @@ RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-ins
       libsqlite3-0 libcpp-httplib0.11 libssl3 \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --uid 10001 --home-dir /var/lib/tagflow --create-home tagflow
-COPY --from=build /build/daemon/tagflow /usr/local/bin/tagflow
+COPY --from=build /build/cli/tagflow /usr/local/bin/tagflow
 USER 10001:10001
 ENV TAGFLOW_CACHE_DIR=/var/lib/tagflow/cache
 EXPOSE 3030 3031
