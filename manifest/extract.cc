@@ -15,9 +15,26 @@ namespace {
 constexpr std::array<std::string_view, 5> kTemplateKinds = {"Deployment", "DaemonSet",
                                                             "StatefulSet", "ReplicaSet", "Job"};
 
-bool IsWorkloadKind(std::string_view kind) {
-  return kind == "Pod" || kind == "CronJob" || kind == "HelmRelease" ||
-         std::find(kTemplateKinds.begin(), kTemplateKinds.end(), kind) != kTemplateKinds.end();
+// Kinds of other API groups whose pod template sits at spec.template (the
+// Deployment shape); the group decides, since `Service` is also core's.
+struct GroupKind {
+  std::string_view group;  // apiVersion up to and including the '/'
+  std::string_view kind;
+};
+constexpr std::array<GroupKind, 3> kGroupTemplateKinds = {{
+    {"argoproj.io/", "Rollout"},                 // spec.workloadRef has no template
+    {"serving.knative.dev/", "Service"},         // spec.template.spec.containers
+    {"apps.openshift.io/", "DeploymentConfig"},  // spec.template
+}};
+
+bool IsWorkloadKind(std::string_view kind, const std::string* api_version) {
+  if (kind == "Pod" || kind == "CronJob" || kind == "HelmRelease" ||
+      std::find(kTemplateKinds.begin(), kTemplateKinds.end(), kind) != kTemplateKinds.end())
+    return true;
+  if (api_version == nullptr) return false;
+  return std::any_of(
+      kGroupTemplateKinds.begin(), kGroupTemplateKinds.end(),
+      [&](const GroupKind& g) { return g.kind == kind && api_version->starts_with(g.group); });
 }
 
 // The pod spec of an object of `kind`, or nullptr; `get` looks a key up.
@@ -100,6 +117,15 @@ void DocumentExtractor::Merge(Problem p) {
 }
 
 void DocumentExtractor::Object(const YamlNode& object, std::size_t document, int item) {
+  if (item < 0 && IsKustomizationFile(ex_.file) && IsKustomization(ex_, object)) {
+    std::optional<Workload> w = Header(object, "Kustomization", KustomizationDirectory(ex_.file));
+    if (!w) return;
+    w->document = document;
+    ex_.StartWorkload();
+    KustomizationImages(ex_, object, *w);
+    ex_.out.workloads.push_back(std::move(*w));
+    return;
+  }
   const std::string* kind = ex_.GetString(object, "kind");
   if (kind == nullptr) return;
   if (kind->ends_with("List") && item < 0) {
@@ -111,7 +137,7 @@ void DocumentExtractor::Object(const YamlNode& object, std::size_t document, int
     }
     return;
   }
-  if (!IsWorkloadKind(*kind)) {
+  if (!IsWorkloadKind(*kind, ex_.GetString(object, "apiVersion"))) {
     if (HasPodSpecShape(object)) {
       ex_.Report(
           Severity::kWarning, object,
@@ -134,9 +160,12 @@ void DocumentExtractor::Object(const YamlNode& object, std::size_t document, int
   ex_.out.workloads.push_back(std::move(*w));
 }
 
-std::optional<Workload> DocumentExtractor::Header(const YamlNode& object, const std::string& kind) {
+std::optional<Workload> DocumentExtractor::Header(const YamlNode& object, const std::string& kind,
+                                                  const std::string& fallback_name) {
   const YamlNode* metadata = ex_.Get(object, "metadata");
+  if (metadata != nullptr && !metadata->IsMap()) metadata = nullptr;
   const std::string* name = metadata != nullptr ? ex_.GetString(*metadata, "name") : nullptr;
+  if ((name == nullptr || name->empty()) && !fallback_name.empty()) name = &fallback_name;
   if (name == nullptr || name->empty()) {
     ex_.Report(Severity::kWarning, object, fmt::format("{} without metadata.name; skipped", kind));
     return std::nullopt;
@@ -144,13 +173,13 @@ std::optional<Workload> DocumentExtractor::Header(const YamlNode& object, const 
   Workload w;
   w.kind = kind;
   w.name = *name;
-  const std::string* ns = ex_.GetString(*metadata, "namespace");
+  const std::string* ns = metadata != nullptr ? ex_.GetString(*metadata, "namespace") : nullptr;
   w.ns = ns != nullptr && !ns->empty() ? *ns : "default";
   w.id = MakeWorkloadId(w.ns, w.kind, w.name);
   subject_ = w.id;
   w.file = std::string(ex_.file);
   w.line = object.line + 1;
-  const YamlNode* annotations = ex_.Get(*metadata, "annotations");
+  const YamlNode* annotations = metadata != nullptr ? ex_.Get(*metadata, "annotations") : nullptr;
   if (annotations != nullptr && annotations->IsMap()) {
     std::unordered_map<std::string_view, const YamlNode*> seen;
     for (std::size_t i = 0; i + 1 < annotations->children.size(); i += 2) {

@@ -2,10 +2,16 @@
 // in memory, so every shape is tested from strings.
 //
 // Kinds: Deployment, DaemonSet, StatefulSet, ReplicaSet, Job, CronJob
-// (spec.jobTemplate.spec.template), Pod and HelmRelease; a kind ending in
-// `List` is walked through `items`. Documents without a `kind` (kustomization
-// files, chart values) are ignored silently; another kind that carries a pod
-// spec gets a warning, any other kind is ignored.
+// (spec.jobTemplate.spec.template), Pod and HelmRelease; by API group, Argo
+// Rollouts `Rollout` (argoproj.io/; one with spec.workloadRef and no template
+// has no containers), Knative `Service` (serving.knative.dev/) and OpenShift
+// `DeploymentConfig` (apps.openshift.io/), all at spec.template.spec; a kind
+// ending in `List` is walked through `items`. In a file named
+// kustomization.yaml, kustomization.yml or Kustomization, the Kustomization
+// is a workload whose `images:` entries are its containers (see
+// KustomizationImages in extraction.h). Other documents without a `kind`
+// (chart values) are ignored silently; another kind that carries a pod spec
+// gets a warning, any other kind is ignored.
 //
 // HelmRelease containers come from `spec.values`:
 //  - `image: repo:tag` or `image: {repository, tag[, registry]}` (also

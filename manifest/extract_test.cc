@@ -254,7 +254,7 @@ spec:
         image: again:1
 ---
 ---
-kind: Rollout
+kind: CloneSet
 metadata: {name: r}
 spec: {template: {spec: {containers: [{name: c, image: x:1}]}}}
 ---
@@ -273,9 +273,72 @@ metadata: {name: w}
                           HasSubstr("image of container number-image is not a string"),
                           HasSubstr("container bad-ref: invalid image reference"),
                           HasSubstr("a second container named good"), HasSubstr("empty document"),
-                          HasSubstr("kind Rollout is not a supported workload kind"),
+                          HasSubstr("kind CloneSet is not a supported workload kind"),
                           HasSubstr("document is not a mapping")));
   EXPECT_EQ(s.problems[7].severity, Severity::kNotice);
+}
+
+TEST(Extract, RolloutKnativeServiceAndDeploymentConfigByApiGroup) {
+  FileScan s = ScanText("kinds.yaml", R"(apiVersion: argoproj.io/v1alpha1
+kind: Rollout
+metadata: {name: r, namespace: apps, annotations: {fluxcd.io/automated: "true"}}
+spec:
+  template:
+    spec:
+      initContainers: [{name: init, image: busybox:1.36}]
+      containers: [{name: app, image: ghcr.io/acme/app:1.0}]
+---
+apiVersion: argoproj.io/v1alpha1
+kind: Rollout
+metadata: {name: by-ref}
+spec:
+  workloadRef: {apiVersion: apps/v1, kind: Deployment, name: app}
+---
+apiVersion: serving.knative.dev/v1
+kind: Service
+metadata: {name: hello}
+spec:
+  template:
+    spec:
+      containers:
+      - name: user-container
+        image: gcr.io/knative-samples/helloworld-go:v1
+---
+apiVersion: v1
+kind: Service
+metadata: {name: core}
+spec: {ports: [{port: 80}]}
+---
+apiVersion: apps.openshift.io/v1
+kind: DeploymentConfig
+metadata: {name: legacy}
+spec:
+  template:
+    spec:
+      containers: [{name: web, image: quay.io/acme/web:2}]
+---
+apiVersion: example.com/v1
+kind: Rollout
+metadata: {name: other}
+spec: {template: {spec: {containers: [{name: c, image: x:1}]}}}
+)");
+  EXPECT_THAT(Ids(s), ElementsAre("apps:rollout/r", "default:rollout/by-ref",
+                                  "default:service/hello", "default:deploymentconfig/legacy"));
+  EXPECT_THAT(Images(s.workloads[0]), ElementsAre("init=busybox:1.36", "app=ghcr.io/acme/app:1.0"));
+  EXPECT_TRUE(s.workloads[0].policies.automated());
+  EXPECT_THAT(s.workloads[1].containers, IsEmpty());
+  EXPECT_THAT(Images(s.workloads[2]),
+              ElementsAre("user-container=gcr.io/knative-samples/helloworld-go:v1"));
+  EXPECT_THAT(Images(s.workloads[3]), ElementsAre("web=quay.io/acme/web:2"));
+  EXPECT_THAT(Messages(s), ElementsAre(HasSubstr("kind Rollout is not a supported workload kind")));
+}
+
+TEST(Extract, DuplicateApiVersionRefusesTheDocument) {
+  FileScan s = ScanText("twice.yaml",
+                        "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\napiVersion: v1\n"
+                        "metadata: {name: r}\n");
+  EXPECT_THAT(s.workloads, IsEmpty());
+  EXPECT_THAT(Messages(s), ElementsAre(HasSubstr("duplicate key \"apiVersion\" at lines 1 and 3")));
 }
 
 TEST(Extract, UnparseableFileIsOneErrorWithLineAndColumn) {
@@ -290,7 +353,8 @@ TEST(Extract, UnparseableFileIsOneErrorWithLineAndColumn) {
 }
 
 TEST(Extract, DocumentsWithoutKindAreIgnoredSilently) {
-  FileScan s = ScanText("kustomization.yaml",
+  // (A file named like a kustomization is read as one: kustomization_test.cc.)
+  FileScan s = ScanText("values.yaml",
                         "resources:\n- deployment.yaml\nimages:\n- name: app\n  newTag: v2\n");
   EXPECT_THAT(s.workloads, IsEmpty());
   EXPECT_THAT(s.problems, IsEmpty());

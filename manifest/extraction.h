@@ -67,6 +67,25 @@ struct Extraction {
 // Adds the containers of a HelmRelease (see extract.h) to `w`.
 void HelmReleaseContainers(Extraction& ex, const YamlNode& object, Workload& w);
 
+// True when `file` is named like a kustomization: kustomization.yaml,
+// kustomization.yml or Kustomization.
+bool IsKustomizationFile(std::string_view file);
+
+// True when `object`, a document of a kustomization file, is the
+// Kustomization itself: no kind, or kind Kustomization with no apiVersion or
+// one of kustomize.config.k8s.io.
+bool IsKustomization(Extraction& ex, const YamlNode& object);
+
+// The name of a kustomization without metadata.name: the directory of
+// `file` relative to the repository root ("." at the root).
+std::string KustomizationDirectory(std::string_view file);
+
+// Adds the `images:` entries of a Kustomization to `w`: container `<name
+// after its last '/'>`, image `newName` else `name`, with `:newTag` and
+// `@digest` when present. Two entries with the same container name are one
+// kError problem naming both; neither is added.
+void KustomizationImages(Extraction& ex, const YamlNode& object, Workload& w);
+
 // Reads the documents of one file, in order, into `out`: ScanText, and the
 // rewrite, which plans each document's edits while it holds its tree.
 class DocumentExtractor {
@@ -87,7 +106,10 @@ class DocumentExtractor {
   void Read(const YamlDocument& doc, std::size_t index);
   void Merge(Problem p);
   void Object(const YamlNode& object, std::size_t document, int item);
-  std::optional<Workload> Header(const YamlNode& object, const std::string& kind);
+  // The workload's id, metadata and policies; without metadata.name, named
+  // `fallback_name` when not empty, else reported and skipped.
+  std::optional<Workload> Header(const YamlNode& object, const std::string& kind,
+                                 const std::string& fallback_name = {});
   void PodContainers(const YamlNode& spec, Workload& w);
 
   Extraction ex_;

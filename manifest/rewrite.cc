@@ -8,6 +8,7 @@
 #include <unordered_set>
 
 #include "manifest/extraction.h"
+#include "manifest/kustomize_edit.h"
 #include "manifest/policy_edit.h"
 #include "manifest/text_edit.h"
 
@@ -218,9 +219,15 @@ class Rewriter {
   void PlanWorkload(const Workload& w, const YamlNode& root, const Targets& targets) {
     std::unordered_map<std::string_view, const Container*> containers;
     for (const Container& c : w.containers) containers.try_emplace(c.name, &c);
+    std::unordered_map<std::string_view, std::size_t> last;  // container -> its last edit
+    for (std::size_t i : targets.images) last[std::get<ImageEdit>(edits_[i]).container] = i;
     for (std::size_t i : targets.images) {
       const auto& edit = std::get<ImageEdit>(edits_[i]);
       auto c = containers.find(edit.container);
+      // An images entry is planned once, from its last edit (the one that counts).
+      if (c != containers.end() && c->second->Source(ImageField::kName) != nullptr &&
+          last[edit.container] != i)
+        continue;
       Result<void> planned =
           c == containers.end()
               ? Fail(ErrorKind::kNotFound, fmt::format("{}: workload {} has no container {}", file_,
@@ -263,6 +270,8 @@ class Rewriter {
     if (to.tag().empty() && to.digest().empty())
       return Fail(ErrorKind::kInvalidInput,
                   fmt::format("{}: {} has no tag or digest", where, to.String()));
+    if (const ValueLocation* name = c.Source(ImageField::kName); name != nullptr)
+      return PlanImagesEntry(root, *name, to, where);
     const ValueLocation* src = c.Source(ImageField::kTag);
     std::string value;
     if (src != nullptr) {
@@ -314,6 +323,35 @@ class Rewriter {
       planned_[src->offset] = {std::move(owner), value, splices_.size()};
       splices_.push_back(std::move(splice));
     }
+    return {};
+  }
+
+  // `kustomize edit set image` on the kustomization images entry whose
+  // `name` scalar starts at `name.offset` (kustomize_edit.h).
+  Result<void> PlanImagesEntry(const YamlNode& root, const ValueLocation& name,
+                               const image::ImageRef& to, const std::string& where) {
+    const YamlNode* images = root.KeyNode("images");
+    const YamlNode* entry = nullptr;
+    if (images != nullptr && (images + 1)->IsSequence()) {
+      for (const YamlNode& raw : (images + 1)->children) {
+        const YamlNode* key = raw.Resolved().IsMap() ? raw.Resolved().KeyNode("name") : nullptr;
+        if (key != nullptr && (key + 1)->offset == name.offset) {
+          entry = &raw;
+          break;
+        }
+      }
+    }
+    if (entry == nullptr)
+      return Fail(ErrorKind::kInternal, fmt::format("{}: images entry not found", where));
+    if (entry->kind == YamlNode::Kind::kAlias) {
+      return Fail(
+          ErrorKind::kInvalidInput,
+          fmt::format("{}: the images entry is an alias; it cannot be edited in place", where));
+    }
+    Result<YamlNode> model =
+        internal::PlanImagesEntry(content_, bom_, *entry, to.tag(), to.digest(), splices_);
+    if (!model) return Fail(model.error().Wrap(where));
+    replaced_[entry] = std::move(*model);
     return {};
   }
 

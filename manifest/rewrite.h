@@ -2,7 +2,9 @@
 //
 // Pure: takes the text of one manifest file and returns the edited text. An
 // image edit replaces the bytes of one scalar (the tag field of a split
-// HelmRelease image, otherwise the whole image value) and keeps its quoting.
+// HelmRelease image, otherwise the whole image value) and keeps its quoting;
+// on a kustomization `images:` entry it sets `newTag` (and `digest`) as
+// `kustomize edit set image` does, adding a missing key (kustomize_edit.h).
 // A policy edit adds, changes or removes one annotation: a changed value is
 // edited in place, a new annotation is appended after the last one with the
 // same indentation (or inside a flow map `{...}`), a removed one loses its

@@ -15,7 +15,9 @@
 namespace tagflow::manifest {
 namespace {
 
-bool IsYamlName(std::string_view name) { return name.ends_with(".yaml") || name.ends_with(".yml"); }
+bool IsYamlName(std::string_view name) {
+  return name.ends_with(".yaml") || name.ends_with(".yml") || name == "Kustomization";
+}
 
 // Pushes the components of `path` onto `parts`, resolving "." and "..";
 // false when ".." climbs above where `parts` started.

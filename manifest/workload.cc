@@ -19,6 +19,10 @@ std::string_view ImageFieldName(ImageField field) {
       return "repository";
     case ImageField::kTag:
       return "tag";
+    case ImageField::kDigest:
+      return "digest";
+    case ImageField::kName:
+      return "name";
   }
   return "image";
 }
@@ -47,9 +51,12 @@ Result<std::string> NormalizeWorkloadId(std::string_view id, std::string_view de
     rest = id.substr(colon + 1);
   }
   std::size_t slash = rest.find('/');
+  // A kustomization without metadata.name is named by its directory.
+  bool path_name =
+      slash != std::string_view::npos && Lower(rest.substr(0, slash)) == "kustomization";
   if (ns.empty() || slash == std::string_view::npos || slash == 0 || slash + 1 == rest.size() ||
       rest.find(':') != std::string_view::npos ||
-      rest.find('/', slash + 1) != std::string_view::npos) {
+      (!path_name && rest.find('/', slash + 1) != std::string_view::npos)) {
     return Fail(ErrorKind::kInvalidInput,
                 fmt::format("invalid workload id \"{}\": expected <namespace>:<kind>/<name>", id));
   }

@@ -16,8 +16,10 @@ namespace tagflow::manifest {
 
 // Which part of a container image a scalar holds. Pod specs have one
 // `kImage`; HelmRelease values may split an image into registry, repository
-// and tag fields.
-enum class ImageField { kImage, kRegistry, kRepository, kTag };
+// and tag fields. A kustomization `images:` entry has a `kName` (`name`, the
+// entry's identity, never edited), maybe a `kRepository` (`newName`), a
+// `kTag` (`newTag`) and a `kDigest` (`digest`).
+enum class ImageField { kImage, kRegistry, kRepository, kTag, kDigest, kName };
 
 std::string_view ImageFieldName(ImageField field);
 
@@ -46,7 +48,7 @@ struct Container {
 
 struct Workload {
   std::string id;    // "<namespace>:<kind lowercased>/<name>"
-  std::string kind;  // as written: "Deployment", "HelmRelease"
+  std::string kind;  // as written: "Deployment", "HelmRelease", "Kustomization"
   std::string ns;    // "default" when unset
   std::string name;
   std::string file;          // relative to the repository root, '/'-separated
@@ -64,7 +66,8 @@ struct Workload {
 std::string MakeWorkloadId(std::string_view ns, std::string_view kind, std::string_view name);
 
 // Accepts "ns:kind/name" or "kind/name" (then `default_ns`); lower-cases
-// the kind. kInvalidInput when the shape is wrong.
+// the kind. Only a kustomization's name may hold '/' (its directory). kInvalidInput when the shape
+// is wrong.
 [[nodiscard]] Result<std::string> NormalizeWorkloadId(std::string_view id,
                                                       std::string_view default_ns = "default");
 
