@@ -26,6 +26,7 @@ std::vector<AutomatedContainer> FindAutomated(const std::vector<manifest::Worklo
     const manifest::Policies& p = w.policies;
     if (!p.automated() || p.locked() || p.ignored()) continue;
     for (const manifest::Container& c : w.containers) {
+      if (c.locked) continue;  // a Flux v2 marker in a locked document
       std::string spec = p.TagFilter(c.name).value_or("");
       Result<image::TagFilter> filter = image::TagFilter::Parse(spec);
       if (!filter) {
@@ -133,8 +134,9 @@ Plan MakePlan(const std::vector<AutomatedContainer>& automated,
       }
       digest = *d;
     }
-    plan.changes.push_back(PlannedChange{ac.workload->id, ac.container->name, ac.workload->file,
-                                         image, image.WithTag(best.tag, digest)});
+    const std::string& file = ac.container->file.empty() ? ac.workload->file : ac.container->file;
+    plan.changes.push_back(PlannedChange{ac.workload->id, ac.container->name, file, image,
+                                         image.WithTag(best.tag, digest)});
   }
   return plan;
 }

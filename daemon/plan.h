@@ -17,7 +17,8 @@
 namespace tagflow::daemon {
 
 // A container tagflow may update: its workload is automated, not locked and
-// not ignored, and its tag filter parses. Borrows from the workload list.
+// not ignored, the container is not locked (a Flux v2 marker in a locked
+// document), and its tag filter parses. Borrows from the workload list.
 struct AutomatedContainer {
   const manifest::Workload* workload;
   const manifest::Container* container;
@@ -39,7 +40,7 @@ struct PlanProblem {
 struct PlannedChange {
   std::string workload;
   std::string container;
-  std::string file;      // relative to the repository root
+  std::string file;      // relative to the repository root (a marker's own file)
   image::ImageRef from;  // as written
   image::ImageRef to;    // the written form with the new tag (and digest)
 

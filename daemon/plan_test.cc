@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include "manifest/extract.h"
+#include "manifest/memory_filesystem.h"
+#include "manifest/scan.h"
 
 namespace tagflow::daemon {
 namespace {
@@ -207,6 +209,44 @@ TEST_F(PlanTest, NotMovedOnPartialKnowledge) {
                               {"master-b", "", At(2), ""},
                               {"dev-z", "", std::nullopt, "", true}});
   ASSERT_EQ(Run().changes.size(), 1u);
+}
+
+// Flux v2 markers: the policy's filter drives the marked values; each change
+// names the marker's own file; a marker in a locked document is not planned.
+TEST_F(PlanTest, FluxV2MarkersArePlannedInTheirOwnFiles) {
+  manifest::InMemoryFilesystem fs;
+  fs.AddFile("/repo/flux.yaml",
+             "apiVersion: image.toolkit.fluxcd.io/v1\nkind: ImageRepository\nmetadata:\n"
+             "  name: web\n  namespace: flux-system\nspec:\n  image: localhost:5000/web\n---\n"
+             "apiVersion: image.toolkit.fluxcd.io/v1\nkind: ImagePolicy\nmetadata:\n"
+             "  name: web\n  namespace: flux-system\nspec:\n  imageRepositoryRef:\n"
+             "    name: web\n  policy:\n    semver:\n      range: ^1.0.0\n");
+  fs.AddFile("/repo/a/deploy.yaml",
+             "image: localhost:5000/web:1.0.0 # {\"$imagepolicy\": \"flux-system:web\"}\n");
+  fs.AddFile(
+      "/repo/b/kustomization.yaml",
+      "images:\n- name: web\n  newTag: 1.0.0 # {\"$imagepolicy\": \"flux-system:web:tag\"}\n");
+  fs.AddFile("/repo/c/locked.yaml",
+             "metadata:\n  annotations:\n    tagflow.io/locked: \"true\"\n"
+             "image: localhost:5000/web:1.0.0 # {\"$imagepolicy\": \"flux-system:web\"}\n");
+  Result<manifest::ScanResult> scan = manifest::Scan(fs, "/repo", {});
+  ASSERT_TRUE(scan) << scan.error().message;
+  workloads_ = std::move(scan->workloads);
+  automated_ = FindAutomated(workloads_, &problems_);
+  EXPECT_THAT(problems_, IsEmpty());
+  Tags("localhost:5000/web", {{"1.0.0", "", std::nullopt, ""},
+                              {"1.2.0", "", std::nullopt, ""},
+                              {"2.0.0", "", std::nullopt, ""}});
+  Plan plan = Run();
+  EXPECT_THAT(plan.problems, IsEmpty());
+  ASSERT_EQ(plan.changes.size(), 2u);
+  EXPECT_EQ(plan.changes[0].workload, "flux-system:imagepolicy/web");
+  EXPECT_EQ(plan.changes[0].container, "a/deploy.yaml:1");
+  EXPECT_EQ(plan.changes[0].file, "a/deploy.yaml");
+  EXPECT_EQ(plan.changes[0].to.String(), "localhost:5000/web:1.2.0");
+  EXPECT_EQ(plan.changes[1].container, "b/kustomization.yaml:3");
+  EXPECT_EQ(plan.changes[1].file, "b/kustomization.yaml");
+  EXPECT_EQ(plan.changes[1].to.String(), "localhost:5000/web:1.2.0");
 }
 
 TEST(CommitMessageTest, FluxV1Format) {

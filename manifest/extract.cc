@@ -70,6 +70,7 @@ namespace internal {
 void DocumentExtractor::Reset() {
   ex_.out = FileScan{};
   merged_.clear();
+  matched_.clear();
 }
 
 void DocumentExtractor::Document(const YamlDocument& doc, std::size_t index) {
@@ -99,6 +100,7 @@ void DocumentExtractor::Read(const YamlDocument& doc, std::size_t index) {
     ex_.Report(Severity::kNotice, doc.line + 1, 0, "empty document");
     return;
   }
+  Markers(doc.root, index);
   if (!root.IsMap()) {
     ex_.Report(Severity::kNotice, root, "document is not a mapping (a patch list?); ignored");
     return;
@@ -135,6 +137,12 @@ void DocumentExtractor::Object(const YamlNode& object, std::size_t document, int
       const YamlNode& entry = items->children[i].Resolved();
       if (entry.IsMap()) Object(entry, document, static_cast<int>(i));
     }
+    return;
+  }
+  if (const std::string* api = ex_.GetString(object, "apiVersion");
+      api != nullptr && api->starts_with(kFluxImageGroup) &&
+      (*kind == "ImageRepository" || *kind == "ImagePolicy")) {
+    FluxObject(object, *kind);
     return;
   }
   if (!IsWorkloadKind(*kind, ex_.GetString(object, "apiVersion"))) {
@@ -257,6 +265,7 @@ FileScan ScanText(std::string_view file, std::string_view content) {
         extractor.Document(doc, index);
       },
       &failure);
+  if (parsed) extractor.Finish();
   if (!parsed) {
     out = FileScan{};
     std::string why = failure.limit ? fmt::format("is refused: {}", failure.what)

@@ -9,7 +9,10 @@
 // ending in `List` is walked through `items`. In a file named
 // kustomization.yaml, kustomization.yml or Kustomization, the Kustomization
 // is a workload whose `images:` entries are its containers (see
-// KustomizationImages in extraction.h). Other documents without a `kind`
+// KustomizationImages in extraction.h). Flux v2 `$imagepolicy` markers on
+// any line make partial `<ns>:imagepolicy/<name>` workloads, and
+// ImageRepository/ImagePolicy documents go to FileScan::flux (flux_v2.h).
+// Other documents without a `kind`
 // (chart values) are ignored silently; another kind that carries a pod spec
 // gets a warning, any other kind is ignored.
 //
@@ -34,6 +37,7 @@
 #include <string_view>
 #include <vector>
 
+#include "manifest/flux_v2.h"
 #include "manifest/workload.h"
 #include "manifest/yaml_tree.h"
 
@@ -45,6 +49,9 @@ inline constexpr std::string_view kChartImageContainer = "chart-image";
 struct FileScan {
   std::vector<Workload> workloads;  // in file order
   std::vector<Problem> problems;
+  // Flux v2 ImageRepository / ImagePolicy documents and markers (flux_v2.h);
+  // the markers' targets are already among `workloads`, unresolved.
+  FluxObjects flux;
 };
 
 // Parses `content` (named `file` in messages and in Workload::file) and

@@ -3,7 +3,9 @@
 // rewrite (document by document).
 #pragma once
 
+#include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -96,6 +98,10 @@ class DocumentExtractor {
   // Forgets every document read so far (`out` is cleared).
   void Reset();
 
+  // After the last document: a Flux v2 marker on a line where no document
+  // has a scalar value is reported (a warning).
+  void Finish();
+
   // Adds the workloads and problems of `doc`, the document number `index`.
   // A duplicate key on the way to an image or an annotation makes the whole
   // document one kError problem: its workloads and other problems are
@@ -111,8 +117,17 @@ class DocumentExtractor {
   std::optional<Workload> Header(const YamlNode& object, const std::string& kind,
                                  const std::string& fallback_name = {});
   void PodContainers(const YamlNode& spec, Workload& w);
+  // Flux v2 (flux_v2.h): an ImageRepository or ImagePolicy document.
+  void FluxObject(const YamlNode& object, const std::string& kind);
+  // The marker targets of document `index` (flux_v2.h).
+  void Markers(const YamlNode& root, std::size_t index);
 
   Extraction ex_;
+  // Flux v2 markers of the file by 0-based line, found on the first document;
+  // a malformed one holds its error. `matched_` lines have a target.
+  bool markers_read_ = false;
+  std::map<int, Result<Marker>> markers_;
+  std::set<int> matched_;
   std::string subject_;                                  // the workload being read, for messages
   std::unordered_map<std::string, std::size_t> merged_;  // severity + message -> problem
 };

@@ -102,7 +102,16 @@ class Rewriter {
     }
     for (const auto& [id, targets] : targets_) {
       const Seen& seen = seen_[id];
-      if (seen.count == 1) continue;
+      if (seen.count == 1) {
+        for (std::size_t i : targets.images) {
+          if (marker_ids_.contains(id) && !found_.contains(i)) {
+            Refuse(i, Error{ErrorKind::kNotFound,
+                            fmt::format("{}: no $imagepolicy marker {} of {}", file_,
+                                        std::get<ImageEdit>(edits_[i]).container, id)});
+          }
+        }
+        continue;
+      }
       Error error =
           seen.count == 0
               ? Error{ErrorKind::kNotFound, fmt::format("{}: no workload {}{}", file_, id, Why(id))}
@@ -168,6 +177,8 @@ class Rewriter {
     refused_.assign(edits_.size(), std::nullopt);
     seen_.clear();
     planned_ids_.clear();
+    found_.clear();
+    marker_ids_.clear();
     planned_.clear();
     splices_.clear();
     expected_.clear();
@@ -197,6 +208,16 @@ class Rewriter {
     for (std::size_t k = from; k < scan_.workloads.size(); ++k) {
       const Workload& w = scan_.workloads[k];
       Seen& seen = seen_[w.id];
+      // A policy's markers are one workload over documents and files; each
+      // document holds a part (flux_v2.h).
+      if (w.kind == kImagePolicyKind) {
+        marker_ids_.insert(w.id);
+        seen.count = 1;
+        seen.first_line = w.line;
+        auto targets = targets_.find(w.id);
+        if (targets != targets_.end()) PlanWorkload(w, doc.root, targets->second, true);
+        continue;
+      }
       if (++seen.count == 1) {
         seen.first_line = w.line;
       } else if (seen.count == 2) {
@@ -216,7 +237,11 @@ class Rewriter {
   }
 
   // Images first: their nodes are never inside the metadata policies edit.
-  void PlanWorkload(const Workload& w, const YamlNode& root, const Targets& targets) {
+  // With `partial` (a part of a marker workload), an edit of a container
+  // not in this part is left for another document: Plan() refuses those no
+  // part had.
+  void PlanWorkload(const Workload& w, const YamlNode& root, const Targets& targets,
+                    bool partial = false) {
     std::unordered_map<std::string_view, const Container*> containers;
     for (const Container& c : w.containers) containers.try_emplace(c.name, &c);
     std::unordered_map<std::string_view, std::size_t> last;  // container -> its last edit
@@ -224,6 +249,10 @@ class Rewriter {
     for (std::size_t i : targets.images) {
       const auto& edit = std::get<ImageEdit>(edits_[i]);
       auto c = containers.find(edit.container);
+      if (partial) {
+        if (c == containers.end()) continue;
+        found_.insert(i);
+      }
       // An images entry is planned once, from its last edit (the one that counts).
       if (c != containers.end() && c->second->Source(ImageField::kName) != nullptr &&
           last[edit.container] != i)
@@ -263,7 +292,9 @@ class Rewriter {
   Result<void> PlanImage(const YamlNode& root, const Container& c, const ImageEdit& edit) {
     std::string where = fmt::format("{}: {} container {}", file_, edit.workload, edit.container);
     const image::ImageRef& to = edit.image;
-    if (to.CanonicalName() != c.image.CanonicalName()) {
+    // A `:tag` marker's repository is in another file (its ImageRepository).
+    bool tag_marker = !c.file.empty() && c.Source(ImageField::kTag) != nullptr;
+    if (!tag_marker && to.CanonicalName() != c.image.CanonicalName()) {
       return Fail(ErrorKind::kInvalidInput, fmt::format("{}: {} is not the repository of {}", where,
                                                         to.String(), c.image_text));
     }
@@ -395,6 +426,8 @@ class Rewriter {
   std::vector<std::optional<Error>> refused_;
   std::unordered_map<std::string, Seen> seen_;
   std::unordered_set<std::string> planned_ids_;
+  std::unordered_set<std::string> marker_ids_;        // marker workloads met (flux_v2.h)
+  std::unordered_set<std::size_t> found_;             // edits of marker containers met in a part
   std::unordered_map<std::size_t, Planned> planned_;  // by source offset
   NodeReplacements replaced_;                         // in the current document
   std::vector<Splice> splices_;

@@ -5,6 +5,9 @@
 // HelmRelease image, otherwise the whole image value) and keeps its quoting;
 // on a kustomization `images:` entry it sets `newTag` (and `digest`) as
 // `kustomize edit set image` does, adding a missing key (kustomize_edit.h).
+// A Flux v2 marker's container (`<ns>:imagepolicy/<name>`, container
+// `<file>:<line>`, flux_v2.h) is the marked scalar: the whole reference, or
+// the tag alone for a `:tag` marker (whose repository is not in the file).
 // A policy edit adds, changes or removes one annotation: a changed value is
 // edited in place, a new annotation is appended after the last one with the
 // same indentation (or inside a flow map `{...}`), a removed one loses its

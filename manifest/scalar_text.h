@@ -47,8 +47,8 @@ std::string RenderScalar(std::string_view value, QuoteStyle style, std::string_v
 // Like RenderScalar, but the style is the scalar's own or an error: a value
 // that a plain scalar cannot hold (indicators, `: `, ` #`, flow characters)
 // or that a single-quoted one cannot carry is kInvalidInput naming the style;
-// a plain value double-quoted only to stay a string ("1.10") is allowed. For image references, whose quoting a rewrite never
-// changes: a value that needs it is not an image reference.
+// a plain value double-quoted only to stay a string ("1.10") is allowed. For image references,
+// whose quoting a rewrite never changes: a value that needs it is not an image reference.
 [[nodiscard]] Result<std::string> RenderScalarInStyle(std::string_view value, QuoteStyle style,
                                                       std::string_view old_value);
 

@@ -305,11 +305,16 @@ Result<ScanResult> Scan(const Filesystem& fs, const std::string& root,
   std::size_t total = 0;
   for (const FileScan& s : scans) total += s.workloads.size();
   result.workloads.reserve(total);
+  FluxObjects flux;
   for (FileScan& s : scans) {
+    std::move(s.flux.repositories.begin(), s.flux.repositories.end(),
+              std::back_inserter(flux.repositories));
+    std::move(s.flux.policies.begin(), s.flux.policies.end(), std::back_inserter(flux.policies));
     std::move(s.workloads.begin(), s.workloads.end(), std::back_inserter(result.workloads));
     std::move(s.problems.begin(), s.problems.end(), std::back_inserter(result.problems));
     s = FileScan{};
   }
+  ResolveFluxMarkers(flux, result.workloads, result.problems);
   DropDuplicates(result);
   return result;
 }

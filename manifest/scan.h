@@ -20,7 +20,10 @@
 // nesting or alias limit (kError; see yaml_tree.h), and the same workload id
 // defined more than once (kWarning naming every place; all copies are
 // dropped, because an edit could not know which one to change). The same
-// message twice in one file is one Problem with a count.
+// message twice in one file is one Problem with a count. Flux v2 markers
+// are gathered over every file and resolved against the ImagePolicies and
+// ImageRepositories found (flux_v2.h): a marker without its policy or
+// repository is a kError at its file:line.
 #pragma once
 
 #include <cstdint>

@@ -6,6 +6,8 @@
 #include <array>
 #include <map>
 
+#include "manifest/flux_v2.h"
+
 namespace tagflow::manifest {
 namespace {
 
@@ -221,6 +223,19 @@ Result<std::vector<std::string>> ApplyEdits(Filesystem& fs, const std::string& r
     const Workload* w = scan.Find(id);
     if (w == nullptr)
       return Fail(ErrorKind::kNotFound, fmt::format("no workload {} in the repository", id));
+    if (const auto* image = std::get_if<ImageEdit>(&edit)) {
+      // A Flux v2 marker lives in its own file (flux_v2.h).
+      const Container* c = w->FindContainer(image->container);
+      file_edits.push_back({c != nullptr && !c->file.empty() ? c->file : w->file, edit});
+      continue;
+    }
+    if (w->kind == kImagePolicyKind) {
+      return Fail(ErrorKind::kInvalidInput,
+                  fmt::format("{} is a Flux v2 ImagePolicy: its policy is the ImagePolicy "
+                              "document, and a marked document is locked with "
+                              "tagflow.io/locked; nothing changed",
+                              id));
+    }
     file_edits.push_back({w->file, edit});
   }
   Result<ApplyOutcome> applied =
@@ -297,6 +312,7 @@ Result<ChangeSet> ReleaseImages(Filesystem& fs, const std::string& root, const S
     }
     bool used = false;
     for (const Container& c : w->containers) {
+      if (c.locked && !spec.force) continue;  // a marker in a locked document
       std::optional<image::ImageRef> target = spec.image;
       if (target && target->CanonicalName() != c.image.CanonicalName()) continue;
       if (!target) {

@@ -42,6 +42,11 @@ struct Container {
   std::string image_text;
   image::ImageRef image;
   std::vector<ValueLocation> sources;  // one per scalar the image comes from
+  // Flux v2 marker targets only (flux_v2.h): the file holding the marked
+  // value (Workload::file is the first of the policy's files), and whether
+  // the document holding the marker is locked (`tagflow.io/locked`).
+  std::string file = {};
+  bool locked = false;
 
   const ValueLocation* Source(ImageField field) const;
 };

@@ -1,0 +1,174 @@
+// Flux v2 documents and markers during extraction (flux_v2.h): the
+// DocumentExtractor's part, one document at a time.
+#include <fmt/format.h>
+
+#include <unordered_map>
+
+#include "manifest/extraction.h"
+
+namespace tagflow::manifest::internal {
+namespace {
+
+// The value scalars (of a mapping, in block or flow context) below `node`
+// whose line is in `markers`, the last one on each line before the '#'.
+void MarkedValues(const YamlNode& node, const std::map<int, Result<Marker>>& markers,
+                  std::map<int, const YamlNode*>& out) {
+  for (std::size_t i = 0; i < node.children.size(); ++i) {
+    const YamlNode& child = node.children[i];
+    bool value = node.IsMap() && i % 2 == 1;
+    auto marker = markers.find(child.line);
+    if (value && child.kind != YamlNode::Kind::kMap && child.kind != YamlNode::Kind::kSequence &&
+        marker != markers.end() && marker->second &&
+        static_cast<std::size_t>(child.column) < marker->second->column) {
+      const YamlNode*& best = out[child.line];
+      if (best == nullptr || best->column < child.column) best = &child;
+    }
+    MarkedValues(child, markers, out);
+  }
+}
+
+bool Locked(const YamlNode& root) {
+  const YamlNode* metadata = root.Get("metadata");
+  const YamlNode* annotations = metadata != nullptr ? metadata->Get("annotations") : nullptr;
+  if (annotations == nullptr) return false;
+  for (std::string_view key :
+       {"tagflow.io/locked", "fluxcd.io/locked", "flux.weave.works/locked"}) {
+    const std::string* value = annotations->GetString(key);
+    if (value != nullptr && *value == "true") return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+void DocumentExtractor::FluxObject(const YamlNode& object, const std::string& kind) {
+  const YamlNode* metadata = ex_.Get(object, "metadata");
+  const std::string* name =
+      metadata != nullptr && metadata->IsMap() ? ex_.GetString(*metadata, "name") : nullptr;
+  if (name == nullptr || name->empty()) {
+    ex_.Report(Severity::kWarning, object, fmt::format("{} without metadata.name; skipped", kind));
+    return;
+  }
+  const std::string* ns_value = ex_.GetString(*metadata, "namespace");
+  std::string ns = ns_value != nullptr && !ns_value->empty() ? *ns_value : "default";
+  const YamlNode* spec = ex_.Get(object, "spec");
+  if (kind == "ImageRepository") {
+    const std::string* image = spec != nullptr ? ex_.GetString(*spec, "image") : nullptr;
+    if (image == nullptr || image->empty()) {
+      ex_.Report(Severity::kWarning, object,
+                 fmt::format("ImageRepository {}/{} has no spec.image; skipped", ns, *name));
+      return;
+    }
+    ex_.out.flux.repositories.push_back(
+        FluxImageRepository{ns, *name, *image, std::string(ex_.file), object.line + 1});
+    return;
+  }
+  FluxImagePolicy p{ns, *name, ns, "", "", "", std::string(ex_.file), object.line + 1};
+  const YamlNode* ref = spec != nullptr ? ex_.Get(*spec, "imageRepositoryRef") : nullptr;
+  const std::string* repo = ref != nullptr ? ex_.GetString(*ref, "name") : nullptr;
+  const std::string* repo_ns = ref != nullptr ? ex_.GetString(*ref, "namespace") : nullptr;
+  if (repo_ns != nullptr && !repo_ns->empty()) p.repository_ns = *repo_ns;
+  Result<std::string> filter =
+      spec != nullptr ? FluxPolicyFilter(*spec) : Fail(ErrorKind::kInvalidInput, "no spec");
+  if (repo == nullptr || repo->empty()) {
+    p.error = fmt::format("ImagePolicy {}/{} ({}:{}) has no spec.imageRepositoryRef.name", ns,
+                          *name, p.file, p.line);
+  } else if (!filter) {
+    p.error = fmt::format("ImagePolicy {}/{} ({}:{}): {}", ns, *name, p.file, p.line,
+                          filter.error().message);
+  } else {
+    p.repository = *repo;
+    p.filter = std::move(*filter);
+  }
+  ex_.out.flux.policies.push_back(std::move(p));
+}
+
+void DocumentExtractor::Markers(const YamlNode& root, std::size_t index) {
+  if (!markers_read_) {
+    markers_read_ = true;
+    if (ex_.content.find("$imagepolicy") != std::string_view::npos) {
+      std::string_view rest = ex_.content;
+      for (int line = 0; !rest.empty(); ++line) {
+        std::size_t nl = rest.find('\n');
+        std::string_view text = rest.substr(0, nl);
+        rest = nl == std::string_view::npos ? std::string_view() : rest.substr(nl + 1);
+        if (text.find("$imagepolicy") == std::string_view::npos) continue;
+        Result<std::optional<Marker>> m = ParseMarkerLine(text);
+        if (!m) {
+          markers_.emplace(line, Fail(m.error()));
+        } else if (*m) {
+          markers_.emplace(line, std::move(**m));
+        }
+      }
+    }
+  }
+  if (markers_.empty()) return;
+  std::map<int, const YamlNode*> values;
+  MarkedValues(root, markers_, values);
+  bool locked = Locked(root.Resolved());
+  std::unordered_map<std::string, std::size_t> targets;  // id -> index in out.workloads
+  for (const auto& [line, node] : values) {
+    matched_.insert(line);
+    const Marker& m = *markers_.at(line);
+    if (m.field == MarkerField::kName || m.field == MarkerField::kDigest) {
+      ex_.Report(Severity::kWarning, *node,
+                 fmt::format("$imagepolicy marker {}:{}:{} is not supported yet; not updated", m.ns,
+                             m.name, m.field == MarkerField::kName ? "name" : "digest"));
+      continue;
+    }
+    std::string id = MakeWorkloadId(m.ns, kImagePolicyKind, m.name);
+    auto [at, added] = targets.try_emplace(id, ex_.out.workloads.size());
+    if (added) {
+      Workload w;
+      w.id = id;
+      w.kind = std::string(kImagePolicyKind);
+      w.ns = m.ns;
+      w.name = m.name;
+      w.file = std::string(ex_.file);
+      w.line = line + 1;
+      w.document = index;
+      ex_.out.workloads.push_back(std::move(w));
+    }
+    Workload& w = ex_.out.workloads[at->second];
+    Container c;
+    c.name = fmt::format("{}:{}", ex_.file, line + 1);
+    c.file = std::string(ex_.file);
+    c.locked = locked;
+    bool tag = m.field == MarkerField::kTag;
+    std::optional<ValueLocation> loc =
+        ex_.ImageScalar(*node, tag ? ImageField::kTag : ImageField::kImage, id, c.name);
+    if (!loc) continue;
+    c.image_text = loc->value;
+    if (!tag) {
+      Result<image::ImageRef> ref = image::ImageRef::Parse(loc->value);
+      if (!ref) {
+        ex_.Report(Severity::kWarning, *node,
+                   fmt::format("{}: container {}: {}; container skipped", id, c.name,
+                               ref.error().message));
+        continue;
+      }
+      c.image = std::move(*ref);
+    }
+    c.sources.push_back(std::move(*loc));
+    w.containers.push_back(std::move(c));
+  }
+  std::erase_if(ex_.out.workloads, [](const Workload& w) {
+    return w.kind == kImagePolicyKind && w.containers.empty();
+  });
+}
+
+void DocumentExtractor::Finish() {
+  for (const auto& [line, marker] : markers_) {
+    if (!marker) {
+      ex_.out.problems.push_back(
+          Problem{std::string(ex_.file), line + 1, 0, Severity::kWarning, marker.error().message});
+    } else if (!matched_.contains(line)) {
+      ex_.out.problems.push_back(Problem{
+          std::string(ex_.file), line + 1, static_cast<int>(marker->column) + 1, Severity::kWarning,
+          fmt::format("$imagepolicy marker {}:{} is not on the line of a value; ignored",
+                      marker->ns, marker->name)});
+    }
+  }
+}
+
+}  // namespace tagflow::manifest::internal
