@@ -165,9 +165,9 @@ TEST_F(CliTest, UsageErrorsDoNotEchoSecrets) {
             kExitUsage);
   EXPECT_THAT(err_.str(), HasSubstr("--webhok-secret"));  // the flag itself is named
   EXPECT_THAT(err_.str(), Not(HasSubstr("hunter2-value")));
-  EXPECT_EQ(Run({"list-workloads", "--repo", "/repo", "--slack-token=xoxb-123-456"}), kExitUsage);
+  EXPECT_EQ(Run({"list-workloads", "--repo", "/repo", "--slack-token=fake-token-123-456"}), kExitUsage);
   EXPECT_THAT(err_.str(), HasSubstr("--slack-token=***"));
-  EXPECT_THAT(err_.str(), Not(HasSubstr("xoxb-123-456")));
+  EXPECT_THAT(err_.str(), Not(HasSubstr("fake-token-123-456")));
 }
 
 TEST(RedactUsageErrorTest, HidesSecretValuesAndUrlPaths) {

@@ -28,7 +28,7 @@ using ::testing::AllOf;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-constexpr char kToken[] = "xoxb-1111-2222-s3cr3tT0ken";
+constexpr char kToken[] = "fake-slack-token-1111-s3cr3t";
 constexpr char kApi[] = "https://slack.test/api";
 
 PostResponse SlackOk(std::string channel_id, std::string ts) {
@@ -250,7 +250,7 @@ TEST(SlackTokenTest, FlagNamesAFileAndTheEnvironmentHoldsTheToken) {
   std::string path = (dir.path() / "token").string();
   std::ofstream(path) << "  " << kToken << "\n";
   EXPECT_EQ(SlackTokenFromFlag(path, nullptr).value(), kToken);
-  EXPECT_EQ(SlackTokenFromFlag(path, "xoxb-other").value(), kToken) << "the flag wins";
+  EXPECT_EQ(SlackTokenFromFlag(path, "fake-slack-token-other").value(), kToken) << "the flag wins";
   EXPECT_EQ(SlackTokenFromFlag(kToken, kToken).value(), kToken) << "from TAGFLOW_SLACK_TOKEN";
   EXPECT_EQ(SlackTokenFromFlag("", nullptr).value(), "");
   auto missing = SlackTokenFromFlag(kToken, nullptr);  // a token given as the flag by mistake

@@ -230,7 +230,7 @@ TEST_F(NotifyE2eTest, EveryDestinationGetsItsPayloadAndNoSecretLeaks) {
 // chat.postMessage and chat.update (HTTP 200 {"ok":true,"channel","ts"};
 // HTTP 429 + Retry-After with {"ok":false,"error":"ratelimited"}) and records
 // what tagflow sends to <api>/chat.postMessage and <api>/chat.update.
-constexpr char kSlackToken[] = "xoxb-e2e-T0k3nS3cret";
+constexpr char kSlackToken[] = "fake-slack-token-e2e-T0k3nS3cret";
 constexpr char kFirstTs[] = "1700000000.000100";
 
 class SlackApiE2eTest : public NotifyE2eTest {
