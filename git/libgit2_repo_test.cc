@@ -259,31 +259,10 @@ TEST_F(GitRepoTest, NonFastForwardPushIsAConflictAndSyncCatchesUp) {
             "my change\ntheir change\nInitial commit\n");
 }
 
-// A pre-receive hook that, on the first push only, moves master to a commit
-// prepared in refs/their and exits 0: receive-pack's own compare-and-swap of
-// master then fails ("failed to update ref"), the refusal a server gives when
-// two pushes meet.
-void InstallBranchMovingHook(const fs::path& bare, const std::string& their_commit) {
-  GitOutput(bare, "update-ref refs/their " + their_commit);
-  fs::path hook = bare / "hooks" / "pre-receive";
-  WriteFile(hook,
-            "#!/bin/sh\n"
-            "cat >/dev/null\n"
-            "if [ ! -e \"$GIT_DIR/moved\" ]; then\n"
-            "  touch \"$GIT_DIR/moved\"\n"
-            "  unset GIT_QUARANTINE_PATH GIT_OBJECT_DIRECTORY GIT_ALTERNATE_OBJECT_DIRECTORIES\n"
-            "  git update-ref refs/heads/master refs/their\n"
-            "fi\n"
-            "exit 0\n");
-  fs::permissions(hook, fs::perms::owner_all | fs::perms::group_read | fs::perms::others_read);
-}
-
 TEST_F(GitRepoTest, ServerSideRefusalAfterTheBranchMovedIsAConflict) {
   GitDaemon daemon(root_);
-  std::string theirs = GitOutput(bare_, "commit-tree master^{tree} -p master -m 'their change'");
-  theirs.erase(theirs.find_last_not_of('\n') + 1);
+  std::string theirs = tagflow::testing::InstallBranchMovingHook(bare_);
   ASSERT_EQ(theirs.size(), 40u);
-  InstallBranchMovingHook(bare_, theirs);
 
   auto mine = Open(Options(daemon.Url("repo.git")));
   ASSERT_TRUE(mine->Sync());

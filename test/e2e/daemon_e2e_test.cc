@@ -21,11 +21,13 @@ class DaemonE2eTest : public E2eTest {
  protected:
   // web automated (glob), api automated with glob:master-*.
   std::filesystem::path StandardRepo(const std::string& name = "manifests.git") {
-    return MakeRepo({{"apps/web.yaml", Deployment("web", web_ + ":v1", kAutomated)},
-                     {"apps/api.yaml", Deployment("api", api_ + ":master-a",
-                                                  kAutomated + std::string("    fluxcd.io/tag.app: glob:master-*\n"))},
-                     {"README.md", "# manifests\n"}},
-                    name);
+    return MakeRepo(
+        {{"apps/web.yaml", Deployment("web", web_ + ":v1", kAutomated)},
+         {"apps/api.yaml",
+          Deployment("api", api_ + ":master-a",
+                     kAutomated + std::string("    fluxcd.io/tag.app: glob:master-*\n"))},
+         {"README.md", "# manifests\n"}},
+        name);
   }
   void ExpectUpdated(const std::filesystem::path& repo) {
     EXPECT_EQ(Show(repo, "apps/web.yaml"), Deployment("web", web_ + ":v2", kAutomated));
@@ -39,7 +41,8 @@ class DaemonE2eTest : public E2eTest {
 
 TEST_F(DaemonE2eTest, OnceOverFileUrlUpdatesCommitsTagsAndNotifies) {
   auto repo = StandardRepo();
-  RunResult r = Tagflow(DaemonFlags("file://" + repo.string()) + std::vector<std::string>{"--once"});
+  RunResult r =
+      Tagflow(DaemonFlags("file://" + repo.string()) + std::vector<std::string>{"--once"});
   ASSERT_EQ(r.exit_code, 0) << r.output;
   ExpectUpdated(repo);
   EXPECT_THAT(Log(repo), ElementsAre("Auto-release multiple (2) images", "Initial commit"));
@@ -57,7 +60,8 @@ TEST_F(DaemonE2eTest, OnceOverFileUrlUpdatesCommitsTagsAndNotifies) {
 TEST_F(DaemonE2eTest, OnceOverGitDaemon) {
   auto repo = StandardRepo();
   GitDaemon daemon(repos());
-  RunResult r = Tagflow(DaemonFlags(daemon.Url("manifests.git")) + std::vector<std::string>{"--once"});
+  RunResult r =
+      Tagflow(DaemonFlags(daemon.Url("manifests.git")) + std::vector<std::string>{"--once"});
   ASSERT_EQ(r.exit_code, 0) << r.output;
   ExpectUpdated(repo);
 }
@@ -66,9 +70,10 @@ TEST_F(DaemonE2eTest, OnceOverSshWithKnownHosts) {
   auto repo = StandardRepo();
   SshServer ssh;
   for (const std::string& url : {ssh.Url(repo), ssh.ScpUrl(repo)}) {
-    RunResult r = Tagflow(DaemonFlags(url) + std::vector<std::string>{
-                                                 "--once", "--git-ssh-key", ssh.client_key().string(),
-                                                 "--git-known-hosts", ssh.known_hosts().string()});
+    RunResult r =
+        Tagflow(DaemonFlags(url) +
+                std::vector<std::string>{"--once", "--git-ssh-key", ssh.client_key().string(),
+                                         "--git-known-hosts", ssh.known_hosts().string()});
     ASSERT_EQ(r.exit_code, 0) << url << "\n" << r.output;
   }
   ExpectUpdated(repo);
@@ -83,9 +88,10 @@ TEST_F(DaemonE2eTest, UnknownSshHostKeyIsRefusedAndNothingIsPushed) {
   auto known = scratch_.path() / "wrong_known_hosts";
   WriteFile(known, "[127.0.0.1]:" + std::to_string(ssh.port()) + " " + other_pub + "\n");
   std::string head = GitRevParse(repo, "master");
-  RunResult r = Tagflow(DaemonFlags(ssh.Url(repo)) + std::vector<std::string>{
-                                                       "--once", "--git-ssh-key", ssh.client_key().string(),
-                                                       "--git-known-hosts", known.string()});
+  RunResult r =
+      Tagflow(DaemonFlags(ssh.Url(repo)) +
+              std::vector<std::string>{"--once", "--git-ssh-key", ssh.client_key().string(),
+                                       "--git-known-hosts", known.string()});
   EXPECT_EQ(r.exit_code, 1) << r.output;
   EXPECT_THAT(r.output, HasSubstr(ssh.HostKeyFingerprint()));
   EXPECT_EQ(GitRevParse(repo, "master"), head);
@@ -99,8 +105,8 @@ TEST_F(DaemonE2eTest, OnceOverSmartHttpWithPasswordFile) {
   WriteFile(password, "pa55-w0rd-xyz\n");
   std::string url = http.Url("manifests.git");
   url.insert(url.find("//") + 2, "bot@");
-  RunResult r = Tagflow(DaemonFlags(url) + std::vector<std::string>{
-                                               "--once", "--git-password-file", password.string()});
+  RunResult r = Tagflow(DaemonFlags(url) + std::vector<std::string>{"--once", "--git-password-file",
+                                                                    password.string()});
   ASSERT_EQ(r.exit_code, 0) << r.output;
   ExpectUpdated(repo);
   EXPECT_THAT(r.output, Not(HasSubstr("pa55-w0rd-xyz")));
@@ -108,12 +114,16 @@ TEST_F(DaemonE2eTest, OnceOverSmartHttpWithPasswordFile) {
 
 TEST_F(DaemonE2eTest, LockedIgnoredAndManualWorkloadsAreUntouched) {
   std::map<std::string, std::string> files = {
-      {"locked.yaml", Deployment("locked", web_ + ":v1", kAutomated + std::string("    fluxcd.io/locked: \"true\"\n"))},
-      {"ignored.yaml", Deployment("ignored", web_ + ":v1", kAutomated + std::string("    fluxcd.io/ignore: \"true\"\n"))},
+      {"locked.yaml", Deployment("locked", web_ + ":v1",
+                                 kAutomated + std::string("    fluxcd.io/locked: \"true\"\n"))},
+      {"ignored.yaml", Deployment("ignored", web_ + ":v1",
+                                  kAutomated + std::string("    fluxcd.io/ignore: \"true\"\n"))},
       {"manual.yaml", Deployment("manual", web_ + ":v1", "")},
-      {"legacy.yaml", Deployment("legacy", web_ + ":v1", "    flux.weave.works/automated: \"true\"\n")}};
+      {"legacy.yaml",
+       Deployment("legacy", web_ + ":v1", "    flux.weave.works/automated: \"true\"\n")}};
   auto repo = MakeRepo(files);
-  RunResult r = Tagflow(DaemonFlags("file://" + repo.string()) + std::vector<std::string>{"--once"});
+  RunResult r =
+      Tagflow(DaemonFlags("file://" + repo.string()) + std::vector<std::string>{"--once"});
   ASSERT_EQ(r.exit_code, 0) << r.output;
   for (const char* name : {"locked.yaml", "ignored.yaml", "manual.yaml"})
     EXPECT_EQ(Show(repo, name), files[name]) << name;
@@ -122,12 +132,14 @@ TEST_F(DaemonE2eTest, LockedIgnoredAndManualWorkloadsAreUntouched) {
 }
 
 TEST_F(DaemonE2eTest, InvalidFilterAndMalformedFileFailTheCycleButOthersUpdate) {
-  auto repo = MakeRepo(
-      {{"good.yaml", Deployment("good", web_ + ":v1", kAutomated)},
-       {"bad-filter.yaml", Deployment("bad", web_ + ":v1",
-                                      kAutomated + std::string("    fluxcd.io/tag.app: semver:>>1\n"))},
-       {"broken.yaml", "apiVersion: v1\nkind: Deployment\nmetadata: {name: [oops\n"}});
-  RunResult r = Tagflow(DaemonFlags("file://" + repo.string()) + std::vector<std::string>{"--once"});
+  auto repo =
+      MakeRepo({{"good.yaml", Deployment("good", web_ + ":v1", kAutomated)},
+                {"bad-filter.yaml",
+                 Deployment("bad", web_ + ":v1",
+                            kAutomated + std::string("    fluxcd.io/tag.app: semver:>>1\n"))},
+                {"broken.yaml", "apiVersion: v1\nkind: Deployment\nmetadata: {name: [oops\n"}});
+  RunResult r =
+      Tagflow(DaemonFlags("file://" + repo.string()) + std::vector<std::string>{"--once"});
   EXPECT_EQ(r.exit_code, 1) << r.output;
   EXPECT_THAT(r.output, HasSubstr("broken.yaml"));
   EXPECT_THAT(r.output, HasSubstr("default:deployment/bad"));
@@ -162,7 +174,8 @@ TEST_F(DaemonE2eTest, DryRunPrintsThePlanAndChangesNothing) {
   RunResult r = Tagflow(DaemonFlags("file://" + repo.string()) +
                         std::vector<std::string>{"--once", "--dry-run"});
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  EXPECT_THAT(r.output, HasSubstr("default:deployment/web app: " + web_ + ":v1 -> " + web_ + ":v2"));
+  EXPECT_THAT(r.output,
+              HasSubstr("default:deployment/web app: " + web_ + ":v1 -> " + web_ + ":v2"));
   EXPECT_EQ(GitRevParse(repo, "master"), head);
   EXPECT_EQ(GitRevParse(repo, "flux-sync"), "");
 }
@@ -178,7 +191,8 @@ TEST_F(DaemonE2eTest, RegistryDownFailsOnlyTheWorkloadsUsingIt) {
                         {"gone.yaml", Deployment("gone", gone_host + "/x/y:v1", kAutomated)}});
   std::string gone_before = Show(repo, "gone.yaml", "master");
   auto flags = DaemonFlags("file://" + repo.string());
-  flags.insert(flags.end(), {"--once", "--registry-insecure-host", gone_host, "--registry-timeout", "5s"});
+  flags.insert(flags.end(),
+               {"--once", "--registry-insecure-host", gone_host, "--registry-timeout", "5s"});
   RunResult r = Tagflow(flags);
   EXPECT_EQ(r.exit_code, 1) << r.output;
   EXPECT_THAT(r.output, HasSubstr(gone_host));
@@ -198,7 +212,8 @@ TEST_F(DaemonE2eTest, ConcurrentWriterDuringTheCycleIsNotLost) {
                       std::chrono::seconds(20)));
   PushChange(repo, {{"apps/config.yaml", "kind: ConfigMap\n"}}, "human change");
   ASSERT_EQ(proc->Wait(std::chrono::seconds(60)), 0) << proc->Output();
-  EXPECT_THAT(Log(repo), ElementsAre("Auto-release multiple (2) images", "human change", "Initial commit"));
+  EXPECT_THAT(Log(repo),
+              ElementsAre("Auto-release multiple (2) images", "human change", "Initial commit"));
   EXPECT_EQ(Show(repo, "apps/config.yaml"), "kind: ConfigMap\n");
   ExpectUpdated(repo);
   EXPECT_THAT(proc->Output(), HasSubstr("push conflict"));
@@ -209,25 +224,8 @@ TEST_F(DaemonE2eTest, ServerSideRefusalWhenTwoPushesMeetIsReplannedOverGitDaemon
   // Another writer's commit, applied by a pre-receive hook during tagflow's
   // push: the server's own compare-and-swap then refuses tagflow's update
   // ("failed to update ref"), with no client-side non-fast-forward to see.
-  std::string theirs;
-  ASSERT_EQ(RunShell("git --git-dir " + ShellQuote(repo.string()) +
-                         " commit-tree master^{tree} -p master -m 'their change'",
-                     &theirs),
-            0);
-  theirs.erase(theirs.find_last_not_of('\n') + 1);
-  ASSERT_EQ(RunShell("git --git-dir " + ShellQuote(repo.string()) + " update-ref refs/their " +
-                     theirs),
-            0);
-  WriteFile(repo / "hooks" / "pre-receive",
-            "#!/bin/sh\n"
-            "cat >/dev/null\n"
-            "if [ ! -e \"$GIT_DIR/moved\" ]; then\n"
-            "  touch \"$GIT_DIR/moved\"\n"
-            "  unset GIT_QUARANTINE_PATH GIT_OBJECT_DIRECTORY GIT_ALTERNATE_OBJECT_DIRECTORIES\n"
-            "  git update-ref refs/heads/master refs/their\n"
-            "fi\n"
-            "exit 0\n");
-  std::filesystem::permissions(repo / "hooks" / "pre-receive", std::filesystem::perms::owner_all);
+  std::string theirs = InstallBranchMovingHook(repo);
+  ASSERT_EQ(theirs.size(), 40u);
   GitDaemon daemon(repos());
   RunResult r =
       Tagflow(DaemonFlags(daemon.Url("manifests.git")) + std::vector<std::string>{"--once"});
@@ -260,20 +258,22 @@ TEST_F(DaemonE2eTest, HostileRegistriesAndManifestsFailAloneAndTheRestIsUpdated)
     bomb += "a" + std::to_string(i) + ": &a" + std::to_string(i) + " [*a" + std::to_string(i - 1) +
             "]\n";
   }
-  auto repo = MakeRepo({{"apps/web.yaml", Deployment("web", web_ + ":v1", kAutomated)},
-                        {"apps/evil.yaml", Deployment("evil", evil_host + "/evil/x:0", alphabetical)},
-                        {"apps/deep.yaml", Deployment("deep", deep_host + "/deep/x:0", alphabetical)},
-                        {"apps/bomb.yaml", bomb},
-                        {"apps/evil\n2026-01-01T00:00:00.000Z info  cycle done result=ok.yaml",
-                         "kind: [\n"}});
+  auto repo = MakeRepo(
+      {{"apps/web.yaml", Deployment("web", web_ + ":v1", kAutomated)},
+       {"apps/evil.yaml", Deployment("evil", evil_host + "/evil/x:0", alphabetical)},
+       {"apps/deep.yaml", Deployment("deep", deep_host + "/deep/x:0", alphabetical)},
+       {"apps/bomb.yaml", bomb},
+       {"apps/evil\n2026-01-01T00:00:00.000Z info  cycle done result=ok.yaml", "kind: [\n"}});
   RunResult r = Tagflow(DaemonFlags("file://" + repo.string()) +
                         std::vector<std::string>{"--once", "--registry-insecure-host", evil_host,
                                                  "--registry-insecure-host", deep_host});
   EXPECT_EQ(r.exit_code, 1) << r.output;  // errors, but no crash
   EXPECT_EQ(Show(repo, "apps/web.yaml"), Deployment("web", web_ + ":v2", kAutomated));
   // Only the valid tag could win.
-  EXPECT_EQ(Show(repo, "apps/evil.yaml"), Deployment("evil", evil_host + "/evil/x:a", alphabetical));
-  EXPECT_EQ(Show(repo, "apps/deep.yaml"), Deployment("deep", deep_host + "/deep/x:0", alphabetical));
+  EXPECT_EQ(Show(repo, "apps/evil.yaml"),
+            Deployment("evil", evil_host + "/evil/x:a", alphabetical));
+  EXPECT_EQ(Show(repo, "apps/deep.yaml"),
+            Deployment("deep", deep_host + "/deep/x:0", alphabetical));
   EXPECT_THAT(r.output, HasSubstr("apps/bomb.yaml"));
   // The file name's newline is escaped: no forged line.
   EXPECT_THAT(r.output, HasSubstr("apps/evil\\n2026-01-01T00:00:00.000Z"));
@@ -334,15 +334,16 @@ TEST_F(DaemonE2eTest, DaemonServesReadinessMetricsAndHookTriggeredCycles) {
   auto repo = StandardRepo();
   int port = FreePort();
   auto flags = DaemonFlags("file://" + repo.string(), "127.0.0.1:" + std::to_string(port));
-  flags.insert(flags.end(), {"--webhook-secret",
-                             "hook-s3cret", "--automation-interval", "1h", "--git-poll-interval", "1h"});
+  flags.insert(flags.end(), {"--webhook-secret", "hook-s3cret", "--automation-interval", "1h",
+                             "--git-poll-interval", "1h"});
   auto proc = StartTagflow(flags);
   httplib::Client http("127.0.0.1", port);
   ASSERT_TRUE(WaitFor([&] {
     auto res = http.Get("/readyz");
     return res && res->status == 200;
   })) << proc->Output();
-  ASSERT_TRUE(WaitFor([&] { return GitRevParse(repo, "flux-sync") == GitRevParse(repo, "master"); }));
+  ASSERT_TRUE(
+      WaitFor([&] { return GitRevParse(repo, "flux-sync") == GitRevParse(repo, "master"); }));
   ExpectUpdated(repo);
 
   auto workloads = http.Get("/api/v1/workloads");
@@ -354,14 +355,15 @@ TEST_F(DaemonE2eTest, DaemonServesReadinessMetricsAndHookTriggeredCycles) {
 
   // A hook without the secret is refused; with it, the new tag lands.
   registry_.PushImage("team/web", "v9", {.created = Day(9)});
-  std::string hook = R"({"events":[{"action":"push","target":{"repository":"team/web","tag":"v9"},"request":{"host":")" +
-                     registry_.host() + R"("}}]})";
+  std::string hook =
+      R"({"events":[{"action":"push","target":{"repository":"team/web","tag":"v9"},"request":{"host":")" +
+      registry_.host() + R"("}}]})";
   auto refused = http.Post("/api/v1/hooks/registry", hook, "application/json");
   ASSERT_TRUE(refused);
   EXPECT_EQ(refused->status, 401);
-  auto accepted = http.Post("/api/v1/hooks/registry",
-                            httplib::Headers{{"Authorization", "Bearer hook-s3cret"}}, hook,
-                            "application/json");
+  auto accepted =
+      http.Post("/api/v1/hooks/registry", httplib::Headers{{"Authorization", "Bearer hook-s3cret"}},
+                hook, "application/json");
   ASSERT_TRUE(accepted);
   EXPECT_EQ(accepted->status, 202);
   ASSERT_TRUE(WaitFor([&] { return Show(repo, "apps/web.yaml").find(":v9'") != std::string::npos; },
@@ -372,7 +374,8 @@ TEST_F(DaemonE2eTest, DaemonServesReadinessMetricsAndHookTriggeredCycles) {
   ASSERT_TRUE(metrics);
   EXPECT_THAT(metrics->body, HasSubstr("tagflow_cycles_total{result=\"ok\"} 2"));
   EXPECT_THAT(metrics->body, HasSubstr("tagflow_commits_total 2"));
-  EXPECT_THAT(metrics->body, HasSubstr("tagflow_registry_requests_total{host=\"" + registry_.host()));
+  EXPECT_THAT(metrics->body,
+              HasSubstr("tagflow_registry_requests_total{host=\"" + registry_.host()));
   proc->Signal(SIGTERM);
   EXPECT_EQ(proc->Wait(std::chrono::seconds(10)), 0);
 }
@@ -380,7 +383,8 @@ TEST_F(DaemonE2eTest, DaemonServesReadinessMetricsAndHookTriggeredCycles) {
 TEST_F(DaemonE2eTest, SlackDownDoesNotFailTheCycle) {
   auto repo = StandardRepo();
   slack_.Stop();
-  RunResult r = Tagflow(DaemonFlags("file://" + repo.string()) + std::vector<std::string>{"--once"});
+  RunResult r =
+      Tagflow(DaemonFlags("file://" + repo.string()) + std::vector<std::string>{"--once"});
   EXPECT_EQ(r.exit_code, 0) << r.output;
   ExpectUpdated(repo);
   EXPECT_THAT(r.output, Not(HasSubstr("secret-path")));
@@ -390,9 +394,11 @@ TEST_F(DaemonE2eTest, ConfigFileSuppliesFlagsAndTheCommandLineWins) {
   auto repo = StandardRepo();
   auto config = scratch_.path() / "tagflow.yaml";
   WriteFile(config, "git-url: file://" + repo.string() + "\ngit-sync-tag: from-config\n" +
-                        "registry-insecure-host: [" + registry_.host() + "]\nlisten: 127.0.0.1:0\n" +
+                        "registry-insecure-host: [" + registry_.host() +
+                        "]\nlisten: 127.0.0.1:0\n" +
                         "cache-dir: " + (scratch_.path() / "cache").string() + "\n");
-  RunResult r = Tagflow({"daemon", "--once", "--config", config.string(), "--git-sync-tag", "from-cli"});
+  RunResult r =
+      Tagflow({"daemon", "--once", "--config", config.string(), "--git-sync-tag", "from-cli"});
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_EQ(GitRevParse(repo, "from-cli^{commit}"), GitRevParse(repo, "master"));
   EXPECT_EQ(GitRevParse(repo, "from-config"), "");
@@ -404,7 +410,9 @@ TEST_F(DaemonE2eTest, ConfigFileSuppliesFlagsAndTheCommandLineWins) {
 
 TEST_F(DaemonE2eTest, BadUsageExitsTwo) {
   EXPECT_EQ(Tagflow({"daemon", "--once"}).exit_code, 2);
-  EXPECT_EQ(Tagflow({"daemon", "--once", "--git-url", "file:///x", "--automation-interval", "soon"}).exit_code, 2);
+  EXPECT_EQ(Tagflow({"daemon", "--once", "--git-url", "file:///x", "--automation-interval", "soon"})
+                .exit_code,
+            2);
   RunResult r = Tagflow({"daemon", "--once", "--git-url", "ssh://git@127.0.0.1:1/x"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_THAT(r.output, HasSubstr("--git-known-hosts"));

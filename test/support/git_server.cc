@@ -143,6 +143,26 @@ std::string GitOutput(const fs::path& repo, const std::string& args) {
   return output;
 }
 
+std::string InstallBranchMovingHook(const std::filesystem::path& bare) {
+  std::string theirs = GitOutput(bare, "commit-tree master^{tree} -p master -m 'their change'");
+  theirs.erase(theirs.find_last_not_of('\n') + 1);
+  GitOutput(bare, "update-ref refs/their " + theirs);
+  std::filesystem::path hook = bare / "hooks" / "pre-receive";
+  WriteFile(hook,
+            "#!/bin/sh\n"
+            "cat >/dev/null\n"
+            "if [ ! -e \"$GIT_DIR/moved\" ]; then\n"
+            "  touch \"$GIT_DIR/moved\"\n"
+            "  unset GIT_QUARANTINE_PATH GIT_OBJECT_DIRECTORY GIT_ALTERNATE_OBJECT_DIRECTORIES\n"
+            "  git update-ref refs/heads/master refs/their\n"
+            "fi\n"
+            "exit 0\n");
+  std::filesystem::permissions(hook, std::filesystem::perms::owner_all |
+                                         std::filesystem::perms::group_read |
+                                         std::filesystem::perms::others_read);
+  return theirs;
+}
+
 std::string GenerateSshKey(const fs::path& private_key) {
   Shell("ssh-keygen -q -t ed25519 -N '' -C tagflow-test -f " + ShellQuote(private_key.string()));
   return Trim(ReadFile(private_key.string() + ".pub"));

@@ -30,6 +30,13 @@ std::string GitRevParse(const std::filesystem::path& repo, const std::string& re
 // Output of `git <args>` run in `repo` (args are passed to bash unquoted).
 std::string GitOutput(const std::filesystem::path& repo, const std::string& args);
 
+// Makes "their change", a commit on top of master in bare repository `bare`
+// (not on any branch yet), and installs a pre-receive hook that, on the first
+// push only, moves master to it and exits 0: receive-pack's own
+// compare-and-swap of master then refuses the pushed update ("failed to update
+// ref"), the refusal a server gives when two pushes meet. Returns the commit.
+std::string InstallBranchMovingHook(const std::filesystem::path& bare);
+
 // Generates an ed25519 key pair at `private_key` (+ ".pub"); returns the
 // public key line ("ssh-ed25519 AAAA... comment").
 std::string GenerateSshKey(const std::filesystem::path& private_key);
