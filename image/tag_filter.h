@@ -11,6 +11,19 @@
 //   "alphabetical:<glob>"        glob ("" means `*`)                byte order
 //   "numerical:<glob>"           glob, and the tag is a decimal     numeric value
 //                                number `-?[0-9]+(.[0-9]+)?`
+//   "flux:<json>"                a Flux v2 ImagePolicy (below)       the policy's
+//
+// "flux:" carries what an ImagePolicy's spec says, as one JSON object:
+//   {"pattern": RE2, "extract": "$name", "policy": "semver", "range": R}
+//   {"pattern": RE2, "extract": "$name", "policy": "alphabetical"|"numerical",
+//    "order": "asc"|"desc"}
+// A tag takes part when `pattern` (unanchored; optional, default every tag)
+// matches it; its value is then `extract` expanded as Go's Regexp.Expand
+// does (`$name`, `${name}`, `$1`, `$$`; `(?P<name>...)` and `(?<name>...)`
+// groups), or the tag itself when `extract` is empty. The policy orders the
+// values: semver values must parse and satisfy `range`; numerical values
+// must be numbers; "asc" (the default) makes the greatest value the newest,
+// "desc" the smallest — exactly Flux's image-reflector-controller.
 // The tag "latest" matches only the filter "latest" / "glob:latest".
 //
 // Ties are broken so that the order is total and deterministic: by the tag's
@@ -91,10 +104,15 @@ class TagFilter {
  private:
   struct Candidate;
 
-  // Matches `tag`, filling the sort keys of `*out` on the way.
-  bool Evaluate(std::string_view tag, Candidate* out) const;
+  static Result<TagFilter> ParseFlux(std::string_view spec, std::string_view json);
+  // The value the order sees: the tag, or what a "flux:" pattern extracts
+  // from it (kept in `*storage`); nullopt when the pattern does not match.
+  std::optional<std::string_view> ValueOf(std::string_view tag, std::string* storage) const;
+  // Matches `tag`, filling the sort keys of `*out` on the way (`*out` keeps
+  // views into `*storage`, which must outlive it).
+  bool Evaluate(std::string_view tag, Candidate* out, std::string* storage) const;
   // Keys without matching, for Newer.
-  Candidate Keys(const TagInfo& info) const;
+  Candidate Keys(const TagInfo& info, std::string* storage) const;
   bool NewerCandidate(const Candidate& a, const Candidate& b) const;
 
   std::string spec_;
@@ -102,6 +120,10 @@ class TagFilter {
   std::string pattern_ = "*";  // glob for kGlob, kAlphabetical, kNumerical
   std::shared_ptr<const re2::RE2> regex_;
   std::optional<Constraint> constraint_;
+  // "flux:" only: the pre-filter and the value it extracts, and the order.
+  std::shared_ptr<const re2::RE2> pattern_regex_;
+  std::string extract_;
+  bool descending_ = false;
 };
 
 }  // namespace tagflow::image

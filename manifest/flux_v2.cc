@@ -6,7 +6,9 @@
 #include <map>
 #include <utility>
 
+#include "base/json.h"
 #include "base/strings.h"
+#include "image/tag_filter.h"
 #include "manifest/workload.h"
 
 namespace tagflow::manifest {
@@ -108,30 +110,55 @@ Result<std::optional<Marker>> ParseMarkerLine(std::string_view line) {
 }
 
 Result<std::string> FluxPolicyFilter(const YamlNode& spec) {
-  if (spec.Get("filterTags") != nullptr) {
-    return Fail(ErrorKind::kInvalidInput, "spec.filterTags is not supported yet");
+  nlohmann::json flux = nlohmann::json::object();
+  if (const YamlNode* tags = spec.Get("filterTags"); tags != nullptr) {
+    if (!tags->IsMap()) return Fail(ErrorKind::kInvalidInput, "spec.filterTags is not a mapping");
+    for (std::string_view key : {"pattern", "extract"}) {
+      const YamlNode* value = tags->Get(key);
+      if (value == nullptr) continue;
+      const std::string* text = tags->GetString(key);
+      if (text == nullptr)
+        return Fail(ErrorKind::kInvalidInput,
+                    fmt::format("spec.filterTags.{} is not a string", key));
+      if (!text->empty()) flux[std::string(key)] = *text;
+    }
   }
   const YamlNode* policy = spec.Get("policy");
   if (policy == nullptr || !policy->IsMap())
     return Fail(ErrorKind::kInvalidInput, "spec.policy is missing");
   if (const YamlNode* semver = policy->Get("semver"); semver != nullptr) {
-    const std::string* range = semver->GetString("range");
+    const std::string* range = semver->IsMap() ? semver->GetString("range") : nullptr;
     if (range == nullptr || Trim(*range).empty())
       return Fail(ErrorKind::kInvalidInput, "spec.policy.semver.range is missing");
-    return fmt::format("semver:{}", *range);
-  }
-  for (std::string_view kind : {"alphabetical", "numerical"}) {
-    const YamlNode* ordered = policy->Get(kind);
-    if (ordered == nullptr) continue;
-    const std::string* order = ordered->IsMap() ? ordered->GetString("order") : nullptr;
-    if (order != nullptr && *order != "asc") {
-      return Fail(ErrorKind::kInvalidInput,
-                  fmt::format("spec.policy.{}.order {} is not supported (only asc)", kind, *order));
+    flux["policy"] = "semver";
+    flux["range"] = *range;
+  } else {
+    for (std::string_view kind : {"alphabetical", "numerical"}) {
+      const YamlNode* ordered = policy->Get(kind);
+      if (ordered == nullptr) continue;
+      const std::string* order = ordered->IsMap() ? ordered->GetString("order") : nullptr;
+      flux["policy"] = std::string(kind);
+      if (order != nullptr && !order->empty()) flux["order"] = *order;
+      break;
     }
-    return fmt::format("{}:*", kind);
   }
-  return Fail(ErrorKind::kInvalidInput,
-              "spec.policy has none of semver, alphabetical or numerical");
+  if (!flux.contains("policy")) {
+    return Fail(ErrorKind::kInvalidInput,
+                "spec.policy has none of semver, alphabetical or numerical");
+  }
+  // Without filterTags or a descending order, the plain filter says the same.
+  std::string filter;
+  std::string kind = flux["policy"].get<std::string>();
+  if (!flux.contains("pattern") && JsonString(flux, "order", "asc") == "asc") {
+    filter = kind == "semver" ? fmt::format("semver:{}", JsonString(flux, "range"))
+                              : fmt::format("{}:*", kind);
+  } else {
+    filter =
+        fmt::format("flux:{}", flux.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  }
+  Result<image::TagFilter> parsed = image::TagFilter::Parse(filter);
+  if (!parsed) return Fail(parsed.error());
+  return filter;
 }
 
 void ResolveFluxMarkers(const FluxObjects& objects, std::vector<Workload>& workloads,

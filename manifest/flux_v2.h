@@ -18,11 +18,14 @@
 // automated by construction, its containers' tag filter is the policy's:
 //
 //   spec.policy.semver.range: R            semver:R
-//   spec.policy.alphabetical.order: asc    alphabetical:*   (desc: not supported)
-//   spec.policy.numerical.order: asc       numerical:*      (desc: not supported)
+//   spec.policy.alphabetical.order: asc    alphabetical:*
+//   spec.policy.numerical.order: asc       numerical:*
+//   with spec.filterTags.pattern/extract   flux:{"pattern", "extract", "policy",
+//   or order: desc                               "range" | "order"} (tag_filter.h)
 //
-// `spec.filterTags` is not supported yet: a policy that sets it is an error
-// for its markers, never "match everything". A document holding a marker with
+// A policy the filter grammar rejects (a bad pattern, an extract naming a
+// group the pattern lacks) is an error for its markers, never "match
+// everything". A document holding a marker with
 // `tagflow.io/locked: "true"` (or `fluxcd.io/locked`) locks its markers.
 #pragma once
 

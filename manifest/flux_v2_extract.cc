@@ -9,10 +9,16 @@
 namespace tagflow::manifest::internal {
 namespace {
 
+// A marked value and the mapping that holds it.
+struct MarkedValue {
+  const YamlNode* node = nullptr;
+  const YamlNode* parent = nullptr;
+};
+
 // The value scalars (of a mapping, in block or flow context) below `node`
 // whose line is in `markers`, the last one on each line before the '#'.
 void MarkedValues(const YamlNode& node, const std::map<int, Result<Marker>>& markers,
-                  std::map<int, const YamlNode*>& out) {
+                  std::map<int, MarkedValue>& out) {
   for (std::size_t i = 0; i < node.children.size(); ++i) {
     const YamlNode& child = node.children[i];
     bool value = node.IsMap() && i % 2 == 1;
@@ -20,8 +26,8 @@ void MarkedValues(const YamlNode& node, const std::map<int, Result<Marker>>& mar
     if (value && child.kind != YamlNode::Kind::kMap && child.kind != YamlNode::Kind::kSequence &&
         marker != markers.end() && marker->second &&
         static_cast<std::size_t>(child.column) < marker->second->column) {
-      const YamlNode*& best = out[child.line];
-      if (best == nullptr || best->column < child.column) best = &child;
+      MarkedValue& best = out[child.line];
+      if (best.node == nullptr || best.node->column < child.column) best = {&child, &node};
     }
     MarkedValues(child, markers, out);
   }
@@ -103,17 +109,21 @@ void DocumentExtractor::Markers(const YamlNode& root, std::size_t index) {
     }
   }
   if (markers_.empty()) return;
-  std::map<int, const YamlNode*> values;
+  std::map<int, MarkedValue> values;
   MarkedValues(root, markers_, values);
   bool locked = Locked(root.Resolved());
   std::unordered_map<std::string, std::size_t> targets;  // id -> index in out.workloads
-  for (const auto& [line, node] : values) {
+  // The `:tag`/`:name` markers of one policy in one mapping set one image
+  // (a Helm values `image:` block): (id, mapping) -> its container's index.
+  std::map<std::pair<std::string, const YamlNode*>, std::size_t> groups;
+  for (const auto& [line, marked] : values) {
     matched_.insert(line);
     const Marker& m = *markers_.at(line);
-    if (m.field == MarkerField::kName || m.field == MarkerField::kDigest) {
+    const YamlNode* node = marked.node;
+    if (m.field == MarkerField::kDigest) {
       ex_.Report(Severity::kWarning, *node,
-                 fmt::format("$imagepolicy marker {}:{}:{} is not supported yet; not updated", m.ns,
-                             m.name, m.field == MarkerField::kName ? "name" : "digest"));
+                 fmt::format("$imagepolicy marker {}:{}:digest is not supported yet; not updated",
+                             m.ns, m.name));
       continue;
     }
     std::string id = MakeWorkloadId(m.ns, kImagePolicyKind, m.name);
@@ -130,16 +140,26 @@ void DocumentExtractor::Markers(const YamlNode& root, std::size_t index) {
       ex_.out.workloads.push_back(std::move(w));
     }
     Workload& w = ex_.out.workloads[at->second];
+    std::string name = fmt::format("{}:{}", ex_.file, line + 1);
+    ImageField field = m.field == MarkerField::kWhole ? ImageField::kImage
+                       : m.field == MarkerField::kTag ? ImageField::kTag
+                                                      : ImageField::kRepository;
+    std::optional<ValueLocation> loc = ex_.ImageScalar(*node, field, id, name);
+    if (!loc) continue;
+    if (field != ImageField::kImage) {
+      auto [group, fresh] = groups.try_emplace({id, marked.parent}, w.containers.size());
+      if (!fresh && w.containers[group->second].Source(field) == nullptr) {
+        w.containers[group->second].sources.push_back(std::move(*loc));
+        continue;
+      }
+      if (!fresh) group->second = w.containers.size();  // a second image in that mapping
+    }
     Container c;
-    c.name = fmt::format("{}:{}", ex_.file, line + 1);
+    c.name = std::move(name);
     c.file = std::string(ex_.file);
     c.locked = locked;
-    bool tag = m.field == MarkerField::kTag;
-    std::optional<ValueLocation> loc =
-        ex_.ImageScalar(*node, tag ? ImageField::kTag : ImageField::kImage, id, c.name);
-    if (!loc) continue;
     c.image_text = loc->value;
-    if (!tag) {
+    if (field == ImageField::kImage) {
       Result<image::ImageRef> ref = image::ImageRef::Parse(loc->value);
       if (!ref) {
         ex_.Report(Severity::kWarning, *node,
@@ -151,6 +171,21 @@ void DocumentExtractor::Markers(const YamlNode& root, std::size_t index) {
     }
     c.sources.push_back(std::move(*loc));
     w.containers.push_back(std::move(c));
+  }
+  // A `:name` marker sets the name of the image whose `:tag` marker is beside it.
+  for (Workload& w : ex_.out.workloads) {
+    if (w.kind != kImagePolicyKind) continue;
+    std::erase_if(w.containers, [&](const Container& c) {
+      if (c.Source(ImageField::kImage) != nullptr || c.Source(ImageField::kTag) != nullptr)
+        return false;
+      const ValueLocation& at = c.sources.front();
+      ex_.out.problems.push_back(Problem{
+          std::string(ex_.file), at.line, at.column, Severity::kWarning,
+          fmt::format("$imagepolicy marker {}:{}:name has no :tag marker of the same policy in "
+                      "its mapping; not updated",
+                      w.ns, w.name)});
+      return true;
+    });
   }
   std::erase_if(ex_.out.workloads, [](const Workload& w) {
     return w.kind == kImagePolicyKind && w.containers.empty();

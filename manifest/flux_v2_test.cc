@@ -115,15 +115,42 @@ TEST(FluxPolicyFilterTest, EachPolicyKind) {
   EXPECT_EQ(FilterOf("    numerical:\n      order: asc\n").value_or("?"), "numerical:*");
 }
 
-TEST(FluxPolicyFilterTest, UnsupportedOrMissingIsAnError) {
-  EXPECT_THAT(FilterOf("    alphabetical:\n      order: desc\n").error().message,
-              HasSubstr("desc is not supported"));
+// The ImagePolicy examples of Flux's documentation
+// (fluxcd.io/flux/components/image/imagepolicies/).
+TEST(FluxPolicyFilterTest, FilterTagsAndDescendingOrders) {
+  EXPECT_EQ(FilterOf("    numerical:\n      order: asc\n  filterTags:\n"
+                     "    pattern: '^main-[a-fA-F0-9]+-(?P<ts>.*)'\n    extract: '$ts'\n")
+                .value_or("?"),
+            R"j(flux:{"extract":"$ts","order":"asc","pattern":"^main-[a-fA-F0-9]+-(?P<ts>.*)",)j"
+            R"j("policy":"numerical"})j");
+  EXPECT_EQ(FilterOf("    alphabetical:\n      order: desc\n").value_or("?"),
+            R"j(flux:{"order":"desc","policy":"alphabetical"})j");
+  EXPECT_EQ(FilterOf("    semver:\n      range: '>=1.0.0-rc.0'\n  filterTags:\n"
+                     "    pattern: '.*-rc.*'\n")
+                .value_or("?"),
+            R"j(flux:{"pattern":".*-rc.*","policy":"semver","range":">=1.0.0-rc.0"})j");
+  // An empty pattern is no pre-filter.
+  EXPECT_EQ(FilterOf("    numerical: {}\n  filterTags: {pattern: ''}\n").value_or("?"),
+            "numerical:*");
+}
+
+TEST(FluxPolicyFilterTest, UnusableOrMissingIsAnError) {
+  EXPECT_THAT(FilterOf("    alphabetical:\n      order: down\n").error().message,
+              HasSubstr("order \"down\" is not asc or desc"));
   EXPECT_THAT(FilterOf("    semver: {}\n").error().message, HasSubstr("range is missing"));
   EXPECT_THAT(FilterOf("    other: {}\n").error().message, HasSubstr("none of semver"));
-  EXPECT_THAT(FilterOf("    numerical: {order: asc}\n  filterTags:\n    pattern: '^main-'\n")
+  EXPECT_THAT(
+      FilterOf("    numerical: {}\n  filterTags:\n    pattern: '^main-(['\n").error().message,
+      HasSubstr("invalid pattern"));
+  EXPECT_THAT(FilterOf("    numerical: {}\n  filterTags:\n    pattern: '^main-(?P<ts>.*)'\n"
+                       "    extract: '$timestamp'\n")
                   .error()
                   .message,
-              HasSubstr("filterTags is not supported"));
+              HasSubstr("$timestamp, which the pattern does not define"));
+  EXPECT_THAT(FilterOf("    numerical: {}\n  filterTags: [x]\n").error().message,
+              HasSubstr("filterTags is not a mapping"));
+  EXPECT_THAT(FilterOf("    numerical: {}\n  filterTags: {pattern: [x]}\n").error().message,
+              HasSubstr("filterTags.pattern is not a string"));
 }
 
 class FluxScanTest : public ::testing::Test {
@@ -163,8 +190,11 @@ TEST_F(FluxScanTest, MarkersBecomeContainersOfThePolicyWorkload) {
     EXPECT_EQ(whole.file, "app/deploy.yaml");
     EXPECT_EQ(whole.image.String(), "ghcr.io/stefanprodan/podinfo:5.0.0");
     ASSERT_NE(whole.Source(ImageField::kImage), nullptr);
+    // The :name and :tag markers of one images entry are one container.
     const Container& tag = semver->containers[1];
-    EXPECT_EQ(tag.name, "app/kustomization.yaml:6");
+    EXPECT_EQ(tag.name, "app/kustomization.yaml:5");
+    ASSERT_NE(tag.Source(ImageField::kRepository), nullptr);
+    EXPECT_EQ(tag.Source(ImageField::kRepository)->value, "ghcr.io/stefanprodan/podinfo");
     EXPECT_EQ(tag.image.String(), "ghcr.io/stefanprodan/podinfo:5.0.0");
     ASSERT_NE(tag.Source(ImageField::kTag), nullptr);
     EXPECT_EQ(tag.Source(ImageField::kTag)->value, "5.0.0");
@@ -177,8 +207,7 @@ TEST_F(FluxScanTest, MarkersBecomeContainersOfThePolicyWorkload) {
     EXPECT_EQ(alpha->containers[0].name, "app/deploy.yaml:12");
     EXPECT_EQ(alpha->containers[1].name, "app/kustomization.yaml:7");  // flow mapping
     EXPECT_EQ(alpha->policies.TagFilter("app/deploy.yaml:12").value_or(""), "alphabetical:*");
-    // The :name marker is reported, never edited.
-    EXPECT_THAT(Problems(r), ElementsAre(HasSubstr("flux-system:semver:name is not supported")));
+    EXPECT_THAT(Problems(r), ElementsAre());
     // The Deployment and the Kustomization are still workloads of their own.
     EXPECT_NE(r.Find("default:deployment/podinfo"), nullptr);
   }
@@ -187,7 +216,7 @@ TEST_F(FluxScanTest, MarkersBecomeContainersOfThePolicyWorkload) {
 TEST_F(FluxScanTest, MissingPolicyOrRepositoryIsAnErrorNamingFileLineAndPolicy) {
   fs_.AddFile("/repo/flux/policies.yaml",
               Policy("semver", "    semver:\n      range: 5.x\n") + "---\n" +
-                  Policy("alpha", "    alphabetical:\n      order: desc\n"));
+                  Policy("alpha", "    alphabetical:\n      order: sideways\n"));
   fs_.AddFile("/repo/app/deploy.yaml", std::string(kDeployment));
   fs_.AddFile("/repo/app/other.yaml",
               "kind: ConfigMap\ndata:\n  image: x:1 # {\"$imagepolicy\": \"flux-system:none\"}\n"
@@ -205,7 +234,7 @@ TEST_F(FluxScanTest, MissingPolicyOrRepositoryIsAnErrorNamingFileLineAndPolicy) 
                     "its ImageRepository flux-system/podinfo is not in the scanned paths"),
           HasSubstr("app/deploy.yaml:12:16: $imagepolicy marker: ImagePolicy flux-system/alpha: "
                     "ImagePolicy flux-system/alpha (flux/policies.yaml:13): "
-                    "spec.policy.alphabetical.order desc is not supported"),
+                    "invalid tag filter"),
           HasSubstr("app/other.yaml:3:10: $imagepolicy marker: ImagePolicy flux-system/none: it is "
                     "not in the scanned paths")));
   EXPECT_EQ(r.Find("flux-system:imagepolicy/semver"), nullptr);
@@ -246,6 +275,37 @@ TEST_F(FluxScanTest, ReleaseEditsTheMarkedFilesAndPolicyEditsAreRefused) {
   EXPECT_THAT(locked.error().message, HasSubstr("is a Flux v2 ImagePolicy"));
 }
 
+TEST_F(FluxScanTest, NameMarkerGetsThePolicyImageAndNeedsATagMarkerBesideIt) {
+  // Helm values as Flux documents them: repository and tag set apart.
+  fs_.AddFile("/repo/flux.yaml", std::string(kRepository) + "---\n" +
+                                     Policy("semver", "    semver:\n      range: 5.x\n"));
+  constexpr std::string_view kValues =
+      "image:\n"
+      "  repository: docker.io/stefanprodan/podinfo # {\"$imagepolicy\": "
+      "\"flux-system:semver:name\"}\n"
+      "  tag: 5.0.0 # {\"$imagepolicy\": \"flux-system:semver:tag\"}\n"
+      "sidecar:\n"
+      "  repository: lonely # {\"$imagepolicy\": \"flux-system:semver:name\"}\n";
+  fs_.AddFile("/repo/values.yaml", std::string(kValues));
+  ScanResult scan = Run();
+  const Workload* w = scan.Find("flux-system:imagepolicy/semver");
+  ASSERT_NE(w, nullptr);
+  ASSERT_EQ(w->containers.size(), 1u);
+  EXPECT_EQ(w->containers[0].name, "values.yaml:2");
+  EXPECT_THAT(Problems(scan),
+              ElementsAre(HasSubstr("values.yaml:5:15: $imagepolicy marker flux-system:semver:name "
+                                    "has no :tag marker of the same policy in its mapping")));
+  ReleaseSpec spec{image::ImageRef::Parse("ghcr.io/stefanprodan/podinfo:5.1.0").value(), {}};
+  std::vector<std::string> ids = {"flux-system:imagepolicy/semver"};
+  Result<ChangeSet> released = ReleaseImages(fs_, "/repo", scan, ids, spec, {}, false);
+  ASSERT_TRUE(released) << released.error().message;
+  // The name follows the ImageRepository (as Flux's setter writes it).
+  std::string want(kValues);
+  want.replace(want.find("docker.io"), 9, "ghcr.io");
+  want.replace(want.find("5.0.0"), 5, "5.1.0");
+  EXPECT_EQ(fs_.ReadFile("/repo/values.yaml").value_or(""), want);
+}
+
 TEST(FluxRewriteTest, OnlyTheMarkedValuesChange) {
   std::vector<Edit> edits = {
       ImageEdit{"flux-system:imagepolicy/semver", "app/deploy.yaml:10",
@@ -260,7 +320,7 @@ TEST(FluxRewriteTest, OnlyTheMarkedValuesChange) {
   EXPECT_EQ(*out, want);
 
   std::vector<Edit> tags = {
-      ImageEdit{"flux-system:imagepolicy/semver", "app/kustomization.yaml:6",
+      ImageEdit{"flux-system:imagepolicy/semver", "app/kustomization.yaml:5",
                 image::ImageRef::Parse("ghcr.io/stefanprodan/podinfo:5.1.0").value()},
       ImageEdit{"flux-system:imagepolicy/alpha", "app/kustomization.yaml:7",
                 image::ImageRef::Parse("ghcr.io/stefanprodan/podinfo:6.0.0").value()}};

@@ -321,9 +321,21 @@ class Rewriter {
       if (!written) return Fail(written.error().Wrap(where));
       value = written->WithTag(to.tag(), to.digest()).String();
     }
+    std::string owner = fmt::format("{} container {}", edit.workload, edit.container);
+    // A Flux `:name` marker beside the `:tag` one gets the policy's name.
+    if (const ValueLocation* name = c.Source(ImageField::kRepository); tag_marker && name) {
+      Result<void> named = PlanScalar(root, *name, to.Name(), owner, where);
+      if (!named) return named;
+    }
+    return PlanScalar(root, *src, value, owner, where);
+  }
+
+  // Plans writing `value` into the scalar at `src` for `owner`.
+  Result<void> PlanScalar(const YamlNode& root, const ValueLocation& loc, const std::string& value,
+                          std::string owner, const std::string& where) {
+    const ValueLocation* src = &loc;
     // An earlier edit of the same scalar: the same container's is replaced
     // (the last one counts), another container's must agree.
-    std::string owner = fmt::format("{} container {}", edit.workload, edit.container);
     auto planned = planned_.find(src->offset);
     if (planned != planned_.end() && planned->second.owner != owner &&
         planned->second.value != value) {

@@ -3,7 +3,8 @@
 
 For every corpus/<file>.golden: both files parse, have the same number of
 documents, and differ only in image values (keys image, tag, version, full
-as used by the corpus; newTag, digest of kustomization images) and in
+as used by the corpus; repository of Flux `:name` markers; newTag, digest of
+kustomization images) and in
 metadata.annotations. Exits non-zero and
 names the file and path of any other difference.
 """
@@ -12,7 +13,7 @@ import sys
 
 import yaml
 
-IMAGE_KEYS = {"image", "tag", "version", "full", "newTag", "digest"}
+IMAGE_KEYS = {"image", "tag", "version", "full", "newTag", "digest", "repository"}
 
 
 def diff(a, b, path, out):
