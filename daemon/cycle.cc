@@ -122,7 +122,8 @@ Result<Cycle::Planned> Cycle::ScanAndPlan(std::map<std::string, registry::Reposi
   std::map<std::pair<std::string, std::string>, std::pair<std::string, std::string>> where;
   for (const manifest::Workload& w : scan->workloads) {
     for (const manifest::Container& c : w.containers) {
-      where[{w.id, c.name}] = {w.file, c.image.CanonicalDomain()};
+      // A Flux marker's container lives in its own file.
+      where[{w.id, c.name}] = {c.file.empty() ? w.file : c.file, c.image.CanonicalDomain()};
     }
   }
   out.workloads = std::move(scan->workloads);  // `automated` points into it: last use
