@@ -51,6 +51,7 @@ class HttpServerTest : public ::testing::Test {
       std::lock_guard lock(mu_);
       syncs_.push_back(reason);
       repos_.insert(repos_.end(), repos.begin(), repos.end());
+      return true;
     };
     if (throw_in_workloads_) {
       h.workloads_json = []() -> Result<std::string> {
