@@ -109,8 +109,8 @@ HttpHandlers Daemon::Handlers() {
     }
     std::vector<std::string> wanted = WantedImages(repos);
     if (wanted.empty()) {
-      spdlog::info("hook ignored source=\"{}\" images={}: no automated container uses them",
-                   source, repos.size());
+      spdlog::info("hook ignored source=\"{}\" images={}: no automated container uses them", source,
+                   repos.size());
       return false;
     }
     for (const std::string& repo : wanted) RequestCycle(source + " " + repo);

@@ -118,9 +118,10 @@ TEST(HarborHookTest, PushArtifactNamesTheResourceImage) {
   EXPECT_THAT(*images, ElementsAre("harbor.example.com/team/web"));
   // Other events run nothing; a push without resources falls back to the path.
   EXPECT_THAT(*ParseHarborHook(R"({"type":"PULL_ARTIFACT","event_data":{}})"), ElementsAre());
-  EXPECT_THAT(*ParseHarborHook(
-                  R"({"type":"PUSH_ARTIFACT","event_data":{"repository":{"repo_full_name":"p/r"}}})"),
-              ElementsAre("p/r"));
+  EXPECT_THAT(
+      *ParseHarborHook(
+          R"({"type":"PUSH_ARTIFACT","event_data":{"repository":{"repo_full_name":"p/r"}}})"),
+      ElementsAre("p/r"));
   auto bad = ParseHarborHook(R"({"type":"PUSH_ARTIFACT","event_data":{}})");
   ASSERT_FALSE(bad);
   EXPECT_THAT(bad.error().message, ::testing::HasSubstr("Harbor webhook"));
@@ -145,9 +146,10 @@ TEST(GitHubHookTest, PackageAndRegistryPackageEventsNameTheGhcrImage) {
   EXPECT_THAT(*ParseGitHubHook("", Fixture("github_registry_package_published.json")),
               ElementsAre("ghcr.io/example-org/api"));
   EXPECT_THAT(*ParseGitHubHook("ping", R"({"zen":"Keep it simple.","hook_id":1})"), ElementsAre());
-  EXPECT_THAT(*ParseGitHubHook("package",
-                               R"({"action":"published","package":{"package_type":"npm","name":"x"}})"),
-              ElementsAre());
+  EXPECT_THAT(
+      *ParseGitHubHook("package",
+                       R"({"action":"published","package":{"package_type":"npm","name":"x"}})"),
+      ElementsAre());
   // No package_url: namespace and name.
   EXPECT_THAT(
       *ParseGitHubHook("package", R"({"action":"published","package":{"package_type":"container",
@@ -171,9 +173,8 @@ TEST(GcrHookTest, PubSubEnvelopeWithBase64Message) {
   auto envelope = [](const std::string& data) {
     return R"({"message":{"data":")" + Base64Encode(data) + R"("},"subscription":"s"})";
   };
-  EXPECT_THAT(*ParseGcrPushMessage(envelope(
-                  R"({"action":"INSERT","digest":"gcr.io/p/app@sha256:)" + std::string(64, 'a') +
-                  "\"}")),
+  EXPECT_THAT(*ParseGcrPushMessage(envelope(R"({"action":"INSERT","digest":"gcr.io/p/app@sha256:)" +
+                                            std::string(64, 'a') + "\"}")),
               ElementsAre("gcr.io/p/app"));
   EXPECT_THAT(*ParseGcrPushMessage(envelope(R"({"action":"DELETE","tag":"gcr.io/p/app:v1"})")),
               ElementsAre());

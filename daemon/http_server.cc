@@ -18,7 +18,7 @@ namespace tagflow::daemon {
 namespace {
 
 using HookParse = std::function<Result<std::vector<std::string>>(const HeaderMap& headers,
-                                                                  std::string_view body)>;
+                                                                 std::string_view body)>;
 
 // A webhook receiver: its path, the name in logs and cycle reasons, how its
 // body is read, and whether the secret may come as `?token=` (for senders
@@ -275,9 +275,9 @@ int HttpServer::CheckHead(const httplib::Request& req, httplib::Response& res,
   return 0;
 }
 
-void HttpServer::HandlePost(
-    const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader,
-    const std::string& source, const HookParse& parse, bool allow_query_token) {
+void HttpServer::HandlePost(const httplib::Request& req, httplib::Response& res,
+                            const httplib::ContentReader& reader, const std::string& source,
+                            const HookParse& parse, bool allow_query_token) {
   if (CheckHead(req, res, allow_query_token) != 0) return;
   std::string body;
   if (DeclaresBody(req)) {

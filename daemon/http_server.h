@@ -94,12 +94,12 @@ class HttpServer {
 
  private:
   void Route();
-  void HandlePost(const httplib::Request& req, httplib::Response& res,
-                  const httplib::ContentReader& reader, const std::string& source,
-                  const std::function<Result<std::vector<std::string>>(
-                      const std::map<std::string, std::string>& headers, std::string_view body)>&
-                      parse,
-                  bool allow_query_token);
+  void HandlePost(
+      const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader,
+      const std::string& source,
+      const std::function<Result<std::vector<std::string>>(
+          const std::map<std::string, std::string>& headers, std::string_view body)>& parse,
+      bool allow_query_token);
   // The checks made on the head alone; 0 when the body may be read, else the
   // status already set on `res`.
   int CheckHead(const httplib::Request& req, httplib::Response& res, bool allow_query_token);

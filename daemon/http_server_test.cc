@@ -121,10 +121,9 @@ TEST_F(HttpServerTest, SyncWithoutSecretConfiguredIsOpen) {
 
 TEST_F(HttpServerTest, MutatingEndpointsRefuseWithoutTheSecret) {
   StartServer("s3cret");
-  for (const char* path :
-       {"/api/v1/sync", "/api/v1/hooks/registry", "/api/v1/hooks/dockerhub", "/api/v1/hooks/harbor",
-        "/api/v1/hooks/quay", "/api/v1/hooks/github", "/api/v1/hooks/acr", "/api/v1/hooks/gcr",
-        "/api/v1/hooks/generic"}) {
+  for (const char* path : {"/api/v1/sync", "/api/v1/hooks/registry", "/api/v1/hooks/dockerhub",
+                           "/api/v1/hooks/harbor", "/api/v1/hooks/quay", "/api/v1/hooks/github",
+                           "/api/v1/hooks/acr", "/api/v1/hooks/gcr", "/api/v1/hooks/generic"}) {
     auto res = client_->Post(path, "{}", "application/json");
     ASSERT_TRUE(res) << path;
     EXPECT_EQ(res->status, 401) << path;
@@ -197,19 +196,22 @@ TEST_F(HttpServerTest, PubSubAndQuayHooksTakeTheQueryTokenHarborAndAcrDoNot) {
   std::string gcr = R"({"message":{"data":")" +
                     Base64Encode(R"({"action":"INSERT","tag":"gcr.io/p/app:v1"})") + R"("}})";
   EXPECT_EQ(client_->Post("/api/v1/hooks/gcr?token=s3cret", gcr, "application/json")->status, 202);
-  EXPECT_EQ(client_->Post("/api/v1/hooks/quay?token=s3cret", R"({"docker_url":"quay.io/n/r"})",
-                          "application/json")
+  EXPECT_EQ(client_
+                ->Post("/api/v1/hooks/quay?token=s3cret", R"({"docker_url":"quay.io/n/r"})",
+                       "application/json")
                 ->status,
             202);
-  std::string acr = R"({"action":"push","target":{"repository":"r"},"request":{"host":"x.azurecr.io"}})";
+  std::string acr =
+      R"({"action":"push","target":{"repository":"r"},"request":{"host":"x.azurecr.io"}})";
   EXPECT_EQ(client_->Post("/api/v1/hooks/acr?token=s3cret", acr, "application/json")->status, 401);
-  EXPECT_EQ(client_->Post("/api/v1/hooks/acr", httplib::Headers{{"Authorization", "Bearer s3cret"}},
-                          acr, "application/json")
+  EXPECT_EQ(client_
+                ->Post("/api/v1/hooks/acr", httplib::Headers{{"Authorization", "Bearer s3cret"}},
+                       acr, "application/json")
                 ->status,
             202);
-  auto bad = client_->Post("/api/v1/hooks/harbor",
-                           httplib::Headers{{"Authorization", "Bearer s3cret"}},
-                           R"({"type":"PUSH_ARTIFACT"})", "application/json");
+  auto bad =
+      client_->Post("/api/v1/hooks/harbor", httplib::Headers{{"Authorization", "Bearer s3cret"}},
+                    R"({"type":"PUSH_ARTIFACT"})", "application/json");
   EXPECT_EQ(bad->status, 400);
   EXPECT_THAT(bad->body, HasSubstr("Harbor webhook"));
   std::lock_guard lock(mu_);

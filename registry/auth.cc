@@ -109,10 +109,10 @@ Result<std::string> Authenticator::Authorization(std::string_view registry_host,
   }
   if (challenge.scheme != "bearer") return std::string();
   // New credentials (a rotated password) never reuse a token of the old ones.
-  std::string key = fmt::format(
-      "{}|{}|{}|{}|{}", challenge.Param("realm"), challenge.Param("service"), scope,
-      credentials ? credentials->username : "",
-      credentials ? Sha256Digest(credentials->password).substr(7, 16) : "");
+  std::string key =
+      fmt::format("{}|{}|{}|{}|{}", challenge.Param("realm"), challenge.Param("service"), scope,
+                  credentials ? credentials->username : "",
+                  credentials ? Sha256Digest(credentials->password).substr(7, 16) : "");
   if (!refresh) {
     std::lock_guard lock(mu_);
     auto it = tokens_.find(key);

@@ -189,8 +189,8 @@ Result<HttpResponse> Client::Get(const image::ImageRef& image, const std::string
     Result<std::optional<Credentials>> credentials = credentials_.For(domain);
     if (!credentials) return Fail(credentials.error());
     Result<HttpResponse> response = GetWith(image, url, accept, *credentials);
-    bool refused = response ? response->status == 401
-                            : response.error().kind == ErrorKind::kUnauthorized;
+    bool refused =
+        response ? response->status == 401 : response.error().kind == ErrorKind::kUnauthorized;
     if (refused && round == 0 && credentials_.Invalidate(domain, *credentials)) {
       spdlog::info("registry {} refused the credentials of {}: asking its helper again",
                    image.ApiHost(), domain);

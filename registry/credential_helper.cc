@@ -5,13 +5,14 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <array>
 #include <cerrno>
-#include <cstring>
 #include <cstdlib>
+#include <cstring>
 #include <vector>
 
 #include "base/json.h"
@@ -61,9 +62,11 @@ struct Output {
 // stderr until it exits or `timeout` passes (then kills its process group).
 Result<Output> Run(const std::string& path, std::string_view input,
                    std::chrono::milliseconds timeout, size_t max_output) {
+  // stdin is a socket pair, not a pipe: send() with MSG_NOSIGNAL cannot
+  // raise SIGPIPE in the daemon when a helper exits without reading it.
   Pipe in, out, err;
-  if (pipe2(in.fd, O_CLOEXEC) != 0 || pipe2(out.fd, O_CLOEXEC) != 0 ||
-      pipe2(err.fd, O_CLOEXEC) != 0) {
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, in.fd) != 0 ||
+      pipe2(out.fd, O_CLOEXEC) != 0 || pipe2(err.fd, O_CLOEXEC) != 0) {
     return Fail(ErrorKind::kTransient, "cannot create pipes for the credential helper");
   }
   posix_spawn_file_actions_t actions;
@@ -99,10 +102,10 @@ Result<Output> Run(const std::string& path, std::string_view input,
   in.CloseEnd(0);
   out.CloseEnd(1);
   err.CloseEnd(1);
-  // The URL is tiny (far below the pipe buffer): one write, then EOF.
+  // The URL is tiny (far below the socket buffer): one send, then EOF.
   std::string line = std::string(input) + "\n";
-  fcntl(in.fd[1], F_SETFL, O_NONBLOCK);
-  [[maybe_unused]] ssize_t written = write(in.fd[1], line.data(), line.size());
+  [[maybe_unused]] ssize_t written =
+      send(in.fd[1], line.data(), line.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
   in.CloseEnd(1);
 
   Output result;
@@ -186,9 +189,9 @@ Result<std::optional<Credentials>> ExecCredentialHelper::Get(std::string_view na
   }
   std::optional<std::string> path = FindOnPath(program, dirs);
   if (!path) {
-    return Fail(ErrorKind::kInvalidInput,
-                fmt::format("credential helper {} is not installed (not found on the PATH)",
-                            program));
+    return Fail(
+        ErrorKind::kInvalidInput,
+        fmt::format("credential helper {} is not installed (not found on the PATH)", program));
   }
   auto ran = Run(*path, server_url, options_.timeout, options_.max_output);
   if (!ran) return Fail(ran.error());

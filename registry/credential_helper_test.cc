@@ -45,8 +45,9 @@ TEST_F(ExecCredentialHelperTest, NotFoundInTheStoreIsNoCredentials) {
 }
 
 TEST_F(ExecCredentialHelperTest, AFailureShowsStderrRedactedAndCutShort) {
-  Helper("fail", "echo 'login failed: Bearer abc.def.ghi rejected' >&2\n"
-                 "head -c 5000 /dev/zero | tr '\\0' x >&2\nexit 4\n");
+  Helper("fail",
+         "echo 'login failed: Bearer abc.def.ghi rejected' >&2\n"
+         "head -c 5000 /dev/zero | tr '\\0' x >&2\nexit 4\n");
   auto creds = Runner().Get("fail", "r.io");
   ASSERT_FALSE(creds);
   EXPECT_EQ(creds.error().kind, ErrorKind::kUnauthorized);
@@ -81,7 +82,8 @@ TEST_F(ExecCredentialHelperTest, AHangingHelperIsKilledWithItsChildrenAtTheDeadl
 
 TEST_F(ExecCredentialHelperTest, NoShellInterpretsTheServerUrl) {
   Helper("literal", R"(read url
-printf '%s' "$url" > )" + (dir_.path() / "seen").string() + R"(
+printf '%s' "$url" > )" +
+                        (dir_.path() / "seen").string() + R"(
 echo '{"Username":"u","Secret":"p"}'
 )");
   std::string hostile = "r.io; touch " + (dir_.path() / "pwned").string();
@@ -97,6 +99,25 @@ TEST_F(ExecCredentialHelperTest, GarbageOutputIsAnError) {
   EXPECT_NE(creds.error().message.find("docker-credential-garbage"), std::string::npos);
   EXPECT_FALSE(ParseHelperOutput(R"({"Username":"u"})", "x"));
   EXPECT_TRUE(ParseHelperOutput(R"({"Username":"<token>","Secret":"t"})", "x"));
+}
+
+}  // namespace
+}  // namespace tagflow::registry
+
+namespace tagflow::registry {
+namespace {
+
+TEST(ExecCredentialHelperSignalTest, AHelperThatNeverReadsStdinCannotKillTheDaemon) {
+  testing::TempDir dir;
+  auto path = dir.path() / "docker-credential-quick";
+  testing::WriteFile(path, "#!/bin/sh\nexec false\n");
+  chmod(path.c_str(), 0755);
+  ExecCredentialHelper runner({.search_path = dir.path().string()});
+  for (int i = 0; i < 20; ++i) {
+    auto creds = runner.Get("quick", std::string(4096, 'h'));
+    ASSERT_FALSE(creds);
+    EXPECT_NE(creds.error().message.find("exit 1"), std::string::npos) << creds.error().message;
+  }
 }
 
 }  // namespace

@@ -19,9 +19,9 @@ class CredentialRegistryTest : public ::testing::Test {
   // docker-credential-<name>: logs each request to <name>.requests and
   // prints <name>.json (rewritten by the test to rotate credentials).
   void Helper(const std::string& name, const std::string& username, const std::string& secret) {
-    testing::WriteFile(dir_.path() / (name + ".json"),
-                       R"({"ServerURL":"","Username":")" + username + R"(","Secret":")" + secret +
-                           "\"}");
+    testing::WriteFile(
+        dir_.path() / (name + ".json"),
+        R"({"ServerURL":"","Username":")" + username + R"(","Secret":")" + secret + "\"}");
     Script(name, "read url\necho \"$url\" >> '" + (dir_.path() / (name + ".requests")).string() +
                      "'\ncat '" + (dir_.path() / (name + ".json")).string() + "'\n");
   }
@@ -108,15 +108,17 @@ TEST_F(CredentialRegistryTest, CredHelpersBeatCredsStoreWhichBeatsAuthsAndTheFir
   Helper("wrong", "tagflow-user", "not-the-password");
   std::string host = server.host();
   auto ok = [&](const std::vector<std::string>& configs) {
-    return static_cast<bool>(Service(configs, {host})->client().ListTags(Image(server, "private/app")));
+    return static_cast<bool>(
+        Service(configs, {host})->client().ListTags(Image(server, "private/app")));
   };
   std::string auths_wrong =
       R"("auths":{")" + host + R"(":{"username":"tagflow-user","password":"nope"}})";
   // credHelpers[host] over credsStore over auths.
   EXPECT_TRUE(ok({Config("a.json", "{" + auths_wrong + R"(,"credsStore":"wrong","credHelpers":{")" +
                                        host + R"(":"right"}})")}));
-  EXPECT_FALSE(ok({Config("b.json", "{" + auths_wrong + R"(,"credsStore":"wrong","credHelpers":{")" +
-                                        host + R"(":"wrong"}})")}));
+  EXPECT_FALSE(
+      ok({Config("b.json", "{" + auths_wrong + R"(,"credsStore":"wrong","credHelpers":{")" + host +
+                               R"(":"wrong"}})")}));
   EXPECT_TRUE(ok({Config("c.json", "{" + auths_wrong + R"(,"credsStore":"right"})")}));
   EXPECT_FALSE(ok({Config("d.json", "{" + auths_wrong + "}")}));
   // Several files: the first naming the host wins, whatever follows.
@@ -136,8 +138,8 @@ TEST_F(CredentialRegistryTest, AHangingOrMissingHelperFailsOnlyItsRegistry) {
   other.PushImage("team/c", "3", At("2024-01-03T00:00:00Z"));
   Script("hang", "exec sleep 60\n");
   auto s = Service({Config("d.json", R"({"credHelpers":{")" + locked.host() + R"(":"hang",")" +
-                                    other.host() + R"(":"absent"}})")},
-              {locked.host(), open.host(), other.host()});
+                                         other.host() + R"(":"absent"}})")},
+                   {locked.host(), open.host(), other.host()});
   auto start = std::chrono::steady_clock::now();
   auto scans = s->scanner().Scan({{Image(locked, "team/a"), {*image::TagFilter::Parse("*")}, {}},
                                   {Image(open, "team/b"), {*image::TagFilter::Parse("*")}, {}},
@@ -164,17 +166,17 @@ TEST_F(CredentialRegistryTest, IdentityTokenThroughTheRefreshGrant) {
   server.PushImage("team/one", "v1", At("2024-01-01T00:00:00Z"));
   // From a helper (Username "<token>") and from auths identitytoken.
   Helper("idt", "<token>", "idt-test-refresh-0001");
-  auto from_helper =
-      Service({Config("h.json", R"({"credHelpers":{")" + server.host() + R"(":"idt"}})")},
-              {server.host()});
+  auto from_helper = Service(
+      {Config("h.json", R"({"credHelpers":{")" + server.host() + R"(":"idt"}})")}, {server.host()});
   auto tags = from_helper->client().ListTags(Image(server, "team/one"));
   ASSERT_TRUE(tags) << tags.error().message;
   EXPECT_EQ(*tags, std::vector<std::string>{"v1"});
   EXPECT_EQ(server.refresh_grants(), 1);
 
-  auto from_auths = Service({Config("a.json", R"({"auths":{")" + server.host() +
-                                                  R"(":{"identitytoken":"idt-test-refresh-0001"}}})")},
-                            {server.host()});
+  auto from_auths =
+      Service({Config("a.json", R"({"auths":{")" + server.host() +
+                                    R"(":{"identitytoken":"idt-test-refresh-0001"}}})")},
+              {server.host()});
   ASSERT_TRUE(from_auths->client().ListTags(Image(server, "team/one")));
   EXPECT_EQ(server.refresh_grants(), 2);
 

@@ -50,7 +50,7 @@ class CredentialStore {
 
  private:
   struct Entry {
-    std::mutex mu;  // held while the helper runs
+    std::mutex mu;                                            // held while the helper runs
     std::optional<Result<std::optional<Credentials>>> value;  // guarded by mu
     Clock::time_point expires;                                // guarded by mu
   };

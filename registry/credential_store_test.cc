@@ -107,9 +107,8 @@ TEST_F(CredentialStoreTest, AStoreWithoutCredentialsFallsBackToAuths) {
 }
 
 TEST_F(CredentialStoreTest, AFailingHelperNamesHelperHostAndFileAndIsRetriedLater) {
-  CredentialStore store(
-      Configs(R"({"credHelpers": {"bad.io": "broken", "good.io": "fine"}})"), runner_, clock_,
-      std::chrono::minutes(10));
+  CredentialStore store(Configs(R"({"credHelpers": {"bad.io": "broken", "good.io": "fine"}})"),
+                        runner_, clock_, std::chrono::minutes(10));
   runner_.Set("broken", Fail(ErrorKind::kTransient, "docker-credential-broken timed out"));
   runner_.Set("fine", std::optional<Credentials>(Credentials{"u", "p"}));
   auto bad = store.For("bad.io");

@@ -35,8 +35,8 @@ TEST(DockerConfigTest, ReadsAuthAndUsernamePasswordUnderAnyKeySpelling) {
 }
 
 TEST(DockerConfigTest, SkipsEntriesWithoutUsableCredentials) {
-  auto config =
-      DockerConfig::Parse(R"({"auths": {"a.io": {}, "b.io": {"email": "x"}}, "credsStore": "desktop"})", "t");
+  auto config = DockerConfig::Parse(
+      R"({"auths": {"a.io": {}, "b.io": {"email": "x"}}, "credsStore": "desktop"})", "t");
   ASSERT_TRUE(config);
   EXPECT_EQ(config->size(), 0u);
   EXPECT_EQ(DockerConfig::Parse("{}", "t")->size(), 0u);
@@ -107,8 +107,8 @@ TEST(DockerConfigSourceTest, CredHelpersBeatCredsStoreWhichBeatsAuths) {
   EXPECT_EQ(config->SourceFor("other.io").helper, "desktop");
   EXPECT_FALSE(config->SourceFor("other.io").fallback);
 
-  auto plain = DockerConfig::Parse(R"({"auths": {"a.io": {"username": "u", "password": "p"}}})",
-                                   "p.json");
+  auto plain =
+      DockerConfig::Parse(R"({"auths": {"a.io": {"username": "u", "password": "p"}}})", "p.json");
   EXPECT_EQ(plain->SourceFor("a.io").kind, CredentialSource::Kind::kStatic);
   EXPECT_EQ(plain->SourceFor("b.io").kind, CredentialSource::Kind::kNone);
 }

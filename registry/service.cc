@@ -13,8 +13,7 @@ Result<std::unique_ptr<RegistryService>> RegistryService::Create(
   auto configs = DockerConfigs::Load(options.docker_configs);
   if (!configs) return Fail(configs.error().Wrap("--docker-config"));
   s->helpers_ = std::make_unique<ExecCredentialHelper>(ExecCredentialHelper::Options{
-      .timeout = options.credential_helper_timeout,
-      .search_path = options.credential_helper_path});
+      .timeout = options.credential_helper_timeout, .search_path = options.credential_helper_path});
   s->credentials_ = std::make_unique<CredentialStore>(std::move(*configs), *s->helpers_, clock,
                                                       options.credential_ttl);
   std::set<std::string> insecure(options.insecure_hosts.begin(), options.insecure_hosts.end());

@@ -27,8 +27,9 @@ class HooksE2eTest : public E2eTest {
                                           std::vector<std::string> extra = {}) {
     port_ = FreePort();
     auto flags = DaemonFlags("file://" + repo.string(), "127.0.0.1:" + std::to_string(port_)) +
-                 std::vector<std::string>{"--webhook-secret", "hook-s3cret", "--automation-interval",
-                                          "1h", "--git-poll-interval", "1h"} +
+                 std::vector<std::string>{"--webhook-secret",      "hook-s3cret",
+                                          "--automation-interval", "1h",
+                                          "--git-poll-interval",   "1h"} +
                  extra;
     auto proc = StartTagflow(flags);
     http_ = std::make_unique<httplib::Client>("127.0.0.1", port_);
@@ -118,9 +119,9 @@ TEST_F(HooksE2eTest, RotatingHelperCredentialsKeepALongRunningDaemonWorking) {
     WriteFile(creds, R"({"ServerURL":"","Username":"tagflow-user","Secret":")" + password + "\"}");
   };
   write_creds("pw-one-aaaa");
-  WriteFile(bin / "docker-credential-rotating",
-            "#!/bin/sh\nread url\necho \"$url\" >> '" + requests.string() + "'\ncat '" +
-                creds.string() + "'\n");
+  WriteFile(bin / "docker-credential-rotating", "#!/bin/sh\nread url\necho \"$url\" >> '" +
+                                                    requests.string() + "'\ncat '" +
+                                                    creds.string() + "'\n");
   chmod((bin / "docker-credential-rotating").c_str(), 0755);
   env_["PATH"] = bin.string() + ":/usr/bin:/bin";
   // Two pull secrets: the first names another registry only.
@@ -130,11 +131,12 @@ TEST_F(HooksE2eTest, RotatingHelperCredentialsKeepALongRunningDaemonWorking) {
   WriteFile(second, R"({"credHelpers":{")" + locked.host() + R"(":"rotating"}})");
   std::string image = locked.host() + "/team/app";
   auto repo = MakeRepo({{"apps/app.yaml", Deployment("app", image + ":v1", kAutomated)}});
-  auto proc = StartDaemon(repo, {"--registry-insecure-host", locked.host(), "--docker-config",
-                                 first.string(), "--docker-config", second.string(),
-                                 "--registry-credential-ttl", "1h"});
-  ASSERT_TRUE(WaitFor([&] { return Show(repo, "apps/app.yaml").find(":v2'") != std::string::npos; }))
-      << proc->Output();
+  auto proc = StartDaemon(
+      repo, {"--registry-insecure-host", locked.host(), "--docker-config", first.string(),
+             "--docker-config", second.string(), "--registry-credential-ttl", "1h"});
+  ASSERT_TRUE(WaitFor([&] {
+    return Show(repo, "apps/app.yaml").find(":v2'") != std::string::npos;
+  })) << proc->Output();
   EXPECT_EQ(ReadFile(requests), locked.host() + "\n");
 
   // The password rotates: the old one stops working, the helper has the new one.
@@ -145,8 +147,9 @@ TEST_F(HooksE2eTest, RotatingHelperCredentialsKeepALongRunningDaemonWorking) {
                           "", "application/json");
   ASSERT_TRUE(sync);
   EXPECT_EQ(sync->status, 202);
-  ASSERT_TRUE(WaitFor([&] { return Show(repo, "apps/app.yaml").find(":v3'") != std::string::npos; }))
-      << proc->Output();
+  ASSERT_TRUE(WaitFor([&] {
+    return Show(repo, "apps/app.yaml").find(":v3'") != std::string::npos;
+  })) << proc->Output();
   EXPECT_EQ(ReadFile(requests), locked.host() + "\n" + locked.host() + "\n");
   EXPECT_THAT(proc->Output(), ::testing::Not(HasSubstr("pw-two")));
   proc->Signal(SIGTERM);
@@ -160,12 +163,13 @@ TEST_F(HooksE2eTest, AMissingHelperFailsOnlyItsRegistry) {
   auto config = scratch_.path() / "config.json";
   WriteFile(config, R"({"credHelpers":{")" + locked.host() + R"(":"not-installed"}})");
   env_["PATH"] = "/usr/bin:/bin";
-  auto repo = MakeRepo({{"apps/web.yaml", Deployment("web", web_ + ":v1", kAutomated)},
-                        {"apps/app.yaml",
-                         Deployment("app", locked.host() + "/team/app:v1", kAutomated)}});
-  RunResult r = Tagflow(DaemonFlags("file://" + repo.string()) +
-                        std::vector<std::string>{"--once", "--registry-insecure-host",
-                                                 locked.host(), "--docker-config", config.string()});
+  auto repo =
+      MakeRepo({{"apps/web.yaml", Deployment("web", web_ + ":v1", kAutomated)},
+                {"apps/app.yaml", Deployment("app", locked.host() + "/team/app:v1", kAutomated)}});
+  RunResult r =
+      Tagflow(DaemonFlags("file://" + repo.string()) +
+              std::vector<std::string>{"--once", "--registry-insecure-host", locked.host(),
+                                       "--docker-config", config.string()});
   EXPECT_EQ(r.exit_code, 1) << r.output;
   EXPECT_THAT(r.output, HasSubstr("docker-credential-not-installed"));
   EXPECT_THAT(r.output, HasSubstr(locked.host()));
