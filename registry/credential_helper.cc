@@ -29,10 +29,10 @@ constexpr std::string_view kNotFound = "credentials not found in native keychain
 // How much of a failing helper's message an error quotes.
 constexpr size_t kMaxQuoted = 300;
 
-// A pipe whose ends are closed on destruction.
-struct Pipe {
+// Two ends of a pipe or socket pair, closed on destruction.
+struct FdPair {
   int fd[2] = {-1, -1};
-  ~Pipe() { Close(); }
+  ~FdPair() { Close(); }
   void Close() {
     for (int& f : fd) {
       if (f >= 0) close(f);
@@ -58,13 +58,44 @@ struct Output {
   std::string err;
 };
 
+// Reads `out_fd` and `err_fd` into `result` (at most `max_output` bytes of
+// each kept, the rest drained) until both close; false when `timeout`
+// passed first.
+bool Collect(int out_fd, int err_fd, std::chrono::milliseconds timeout, size_t max_output,
+             Output& result) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::array<pollfd, 2> fds = {pollfd{out_fd, POLLIN, 0}, pollfd{err_fd, POLLIN, 0}};
+  std::array<std::string*, 2> sinks = {&result.out, &result.err};
+  int open = 2;
+  while (open > 0) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return false;
+    int ready = poll(fds.data(), fds.size(), static_cast<int>(left.count()));
+    if (ready <= 0) continue;  // EINTR or the deadline: checked above
+    for (size_t i = 0; i < fds.size(); ++i) {
+      if (fds[i].fd < 0 || fds[i].revents == 0) continue;
+      char buf[4096];
+      ssize_t n = read(fds[i].fd, buf, sizeof(buf));
+      if (n > 0) {
+        size_t room = max_output - std::min(max_output, sinks[i]->size());
+        sinks[i]->append(buf, std::min(room, static_cast<size_t>(n)));
+      } else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
+        fds[i].fd = -1;
+        --open;
+      }
+    }
+  }
+  return true;
+}
+
 // Spawns `path get`, writes `input` to its stdin, collects bounded stdout and
 // stderr until it exits or `timeout` passes (then kills its process group).
 Result<Output> Run(const std::string& path, std::string_view input,
                    std::chrono::milliseconds timeout, size_t max_output) {
   // stdin is a socket pair, not a pipe: send() with MSG_NOSIGNAL cannot
   // raise SIGPIPE in the daemon when a helper exits without reading it.
-  Pipe in, out, err;
+  FdPair in, out, err;
   if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, in.fd) != 0 ||
       pipe2(out.fd, O_CLOEXEC) != 0 || pipe2(err.fd, O_CLOEXEC) != 0) {
     return Fail(ErrorKind::kTransient, "cannot create pipes for the credential helper");
@@ -109,33 +140,7 @@ Result<Output> Run(const std::string& path, std::string_view input,
   in.CloseEnd(1);
 
   Output result;
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  std::array<pollfd, 2> fds = {pollfd{out.fd[0], POLLIN, 0}, pollfd{err.fd[0], POLLIN, 0}};
-  std::array<std::string*, 2> sinks = {&result.out, &result.err};
-  int open = 2;
-  while (open > 0) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) {
-      result.timed_out = true;
-      break;
-    }
-    int ready = poll(fds.data(), fds.size(), static_cast<int>(left.count()));
-    if (ready < 0 && errno == EINTR) continue;
-    if (ready <= 0) continue;
-    for (size_t i = 0; i < fds.size(); ++i) {
-      if (fds[i].fd < 0 || fds[i].revents == 0) continue;
-      char buf[4096];
-      ssize_t n = read(fds[i].fd, buf, sizeof(buf));
-      if (n > 0) {
-        size_t room = max_output - std::min(max_output, sinks[i]->size());
-        sinks[i]->append(buf, std::min(room, static_cast<size_t>(n)));
-      } else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
-        fds[i].fd = -1;
-        --open;
-      }
-    }
-  }
+  result.timed_out = !Collect(out.fd[0], err.fd[0], timeout, max_output, result);
   if (result.timed_out) kill(-pid, SIGKILL);
   int status = 0;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
