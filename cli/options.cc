@@ -24,8 +24,12 @@ void AddRegistryFlags(CLI::App& app, registry::RegistryOptions& o) {
   AddDurationOption(app, "--registry-timeout", &o.timeout, "Timeout of one registry request");
   app.add_option("--registry-concurrency", o.concurrency, "Repositories scanned at once")
       ->capture_default_str();
-  app.add_option("--docker-config", o.docker_config,
-                 "Docker config.json with registry credentials (auths)");
+  app.add_option("--docker-config", o.docker_configs,
+                 "Docker config.json with registry credentials: auths, credHelpers, credsStore "
+                 "(repeatable; the first file naming a host wins)")
+      ->delimiter(',');
+  AddDurationOption(app, "--registry-credential-ttl", &o.credential_ttl,
+                    "Ask credential helpers again after this (and after a 401)");
   o.cache_dir = registry::DefaultCacheDir();
   app.add_option("--cache-dir", o.cache_dir,
                  "Directory of the persistent image metadata cache (\"\": memory only)")

@@ -3,7 +3,11 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "daemon/api.h"
+#include "daemon/hooks.h"
+#include "daemon/plan.h"
 #include "notify/notifier.h"
 #include "registry/stats.h"
 
@@ -96,12 +100,38 @@ HttpHandlers Daemon::Handlers() {
     return ImagesJson(edges_.images.List(copy)).dump(2) + "\n";
   };
   // One reason per repository ("hook registry host/team/web"), so identical
-  // hooks collapse into one reason; the loop bounds how many are kept.
+  // hooks collapse into one reason; the loop bounds how many are kept. A
+  // hook naming only images no automated container uses runs nothing.
   h.request_sync = [this](const std::string& source, const std::vector<std::string>& repos) {
-    if (repos.empty()) RequestCycle(source);
-    for (const std::string& repo : repos) RequestCycle(source + " " + repo);
+    if (source == "sync") {
+      RequestCycle(source);
+      return true;
+    }
+    std::vector<std::string> wanted = WantedImages(repos);
+    if (wanted.empty()) {
+      spdlog::info("hook ignored source=\"{}\" images={}: no automated container uses them", source,
+                   repos.size());
+      return false;
+    }
+    for (const std::string& repo : wanted) RequestCycle(source + " " + repo);
+    return true;
   };
   return h;
+}
+
+std::vector<std::string> Daemon::WantedImages(const std::vector<std::string>& announced) {
+  if (!ready_) return announced;
+  std::lock_guard lock(state_mu_);
+  std::vector<PlanProblem> ignored;
+  std::vector<AutomatedContainer> automated = FindAutomated(workloads_, &ignored);
+  std::vector<std::string> wanted;
+  for (const std::string& name : announced) {
+    bool used = std::any_of(automated.begin(), automated.end(), [&](const AutomatedContainer& a) {
+      return AnnouncedImageMatches(name, a.container->image);
+    });
+    if (used) wanted.push_back(name);
+  }
+  return wanted;
 }
 
 Result<int> Daemon::Serve() {

@@ -37,6 +37,13 @@ class Notifier;
 
 namespace tagflow::daemon {
 
+// How long the daemon waits for hooks and /api/v1/sync to stop arriving
+// before it runs the one cycle they asked for (a registry sends one hook per
+// tag or per platform of a push; CI pushes several images at once).
+inline constexpr std::chrono::milliseconds kHookDebounce{2'000};
+// A steady stream of requests still runs at most one cycle this often.
+inline constexpr std::chrono::milliseconds kHookMaxDelay{10'000};
+
 struct DaemonConfig {
   CycleOptions cycle;
   std::chrono::milliseconds automation_interval{std::chrono::minutes(5)};
@@ -44,9 +51,9 @@ struct DaemonConfig {
   std::string listen = ":3030";
   std::string health_listen;   // "" = the probes only on `listen`
   std::string webhook_secret;  // "" = hooks and /api/v1/sync are open
-  // Hooks and /api/v1/sync arriving within a second of each other run one
-  // cycle; a steady stream of them runs at most one cycle every ten seconds.
-  RequestBatching request_batching{std::chrono::seconds(1), std::chrono::seconds(10)};
+  // Hooks and /api/v1/sync arriving within kHookDebounce of each other run
+  // one cycle; a steady stream of them runs at most one every kHookMaxDelay.
+  RequestBatching request_batching{kHookDebounce, kHookMaxDelay};
 };
 
 struct DaemonEdges {
@@ -103,6 +110,9 @@ class Daemon {
  private:
   bool PollGit();
   HttpHandlers Handlers();
+  // Of the images a hook named, those an automated container of the last
+  // scan uses (all of them before the first scan).
+  std::vector<std::string> WantedImages(const std::vector<std::string>& announced);
 
   DaemonEdges edges_;
   DaemonConfig config_;

@@ -155,6 +155,36 @@ TEST_F(DaemonTest, AHookTriggersOneCycleThatCommitsAndNotifies) {
   EXPECT_EQ(Cycles(), 2);
 }
 
+TEST_F(DaemonTest, AHookForAnImageNoAutomatedContainerUsesRunsNoCycle) {
+  int port = Start();
+  ASSERT_TRUE(testing::WaitFor([&] { return Cycles() == 1; }));
+  httplib::Client client("127.0.0.1", port);
+  httplib::Headers auth = {{"Authorization", std::string("Bearer ") + kSecret}};
+  for (const char* image :
+       {"localhost:5000/other", "localhost:5001/web", "docker.io/library/web"}) {
+    auto res =
+        client.Post("/api/v1/hooks/generic", auth,
+                    std::string(R"({"image":")") + image + R"(","tag":"v9"})", "application/json");
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, 202) << image;
+    EXPECT_THAT(res->body, HasSubstr("ignored")) << image;
+  }
+  // The same image a container uses does run one.
+  auto used = client.Post("/api/v1/hooks/generic", auth, R"({"image":"localhost:5000/web:v2"})",
+                          "application/json");
+  ASSERT_TRUE(used);
+  EXPECT_THAT(used->body, HasSubstr("sync requested"));
+  ASSERT_TRUE(testing::WaitFor([&] { return Cycles() == 2; }));
+  EXPECT_EQ(Cycles(), 2);
+}
+
+TEST(DaemonConfigTest, HooksAreDebouncedForTwoSecondsByDefault) {
+  DaemonConfig config;
+  EXPECT_EQ(config.request_batching.quiet, std::chrono::seconds(2));
+  EXPECT_EQ(config.request_batching.quiet, kHookDebounce);
+  EXPECT_EQ(config.request_batching.max_delay, kHookMaxDelay);
+}
+
 TEST_F(DaemonTest, ABurstOfHooksRunsOneCycle) {
   batching_ = {std::chrono::seconds(1), std::chrono::seconds(10)};
   int port = Start();

@@ -17,8 +17,47 @@
 namespace tagflow::daemon {
 namespace {
 
-constexpr const char* kPostRoutes[] = {"/api/v1/sync", "/api/v1/hooks/registry",
-                                       "/api/v1/hooks/dockerhub"};
+using HookParse = std::function<Result<std::vector<std::string>>(const HeaderMap& headers,
+                                                                 std::string_view body)>;
+
+// A webhook receiver: its path, the name in logs and cycle reasons, how its
+// body is read, and whether the secret may come as `?token=` (for senders
+// that cannot set a header or sign: Docker Hub, Quay, a Pub/Sub push URL).
+struct HookRoute {
+  const char* path;
+  const char* source;
+  HookParse parse;
+  bool allow_query_token;
+};
+
+const std::vector<HookRoute>& HookRoutes() {
+  auto body_only = [](Result<std::vector<std::string>> (*f)(std::string_view)) {
+    return [f](const HeaderMap&, std::string_view body) { return f(body); };
+  };
+  static const std::vector<HookRoute> routes = {
+      {"/api/v1/hooks/registry", "hook registry", body_only(ParseRegistryNotification), false},
+      {"/api/v1/hooks/dockerhub", "hook dockerhub", body_only(ParseDockerHubHook), true},
+      {"/api/v1/hooks/harbor", "hook harbor", body_only(ParseHarborHook), false},
+      {"/api/v1/hooks/quay", "hook quay", body_only(ParseQuayHook), true},
+      {"/api/v1/hooks/github", "hook github",
+       [](const HeaderMap& headers, std::string_view body) {
+         auto it = headers.find("x-github-event");
+         return ParseGitHubHook(it == headers.end() ? "" : it->second, body);
+       },
+       false},
+      {"/api/v1/hooks/acr", "hook acr", body_only(ParseAcrHook), false},
+      {"/api/v1/hooks/gcr", "hook gcr", body_only(ParseGcrPushMessage), true},
+      {"/api/v1/hooks/generic", "hook generic", body_only(ParseGenericHook), false},
+  };
+  return routes;
+}
+
+const HookRoute* FindHook(const std::string& path) {
+  for (const HookRoute& route : HookRoutes()) {
+    if (path == route.path) return &route;
+  }
+  return nullptr;
+}
 
 // The probe listener's limits: a handful of short connections.
 constexpr ListenerLimits kHealthLimits{.max_connections = HttpServer::kHealthConnections,
@@ -28,7 +67,7 @@ constexpr ListenerLimits kHealthLimits{.max_connections = HttpServer::kHealthCon
                                        .max_requests_per_connection = 100};
 
 bool IsPostRoute(const std::string& path) {
-  return std::find(std::begin(kPostRoutes), std::end(kPostRoutes), path) != std::end(kPostRoutes);
+  return path == "/api/v1/sync" || FindHook(path) != nullptr;
 }
 
 HeaderMap LowerHeaders(const httplib::Headers& headers) {
@@ -171,7 +210,8 @@ void HttpServer::Route() {
   // `Expect: 100-continue`: refuse before the client sends the body.
   s.set_expect_100_continue_handler([this](const httplib::Request& req, httplib::Response& res) {
     if (req.method != "POST" || !IsPostRoute(req.path)) return 100;
-    int status = CheckHead(req, res, req.path == "/api/v1/hooks/dockerhub");
+    const HookRoute* hook = FindHook(req.path);
+    int status = CheckHead(req, res, hook != nullptr && hook->allow_query_token);
     return status == 0 ? 100 : status;
   });
 
@@ -186,8 +226,7 @@ void HttpServer::Route() {
     SetJson(res, handlers_.images_json());
   });
 
-  auto post = [this](const std::string& path, const std::string& source,
-                     std::function<Result<std::vector<std::string>>(std::string_view)> parse,
+  auto post = [this](const std::string& path, const std::string& source, HookParse parse,
                      bool allow_query_token) {
     router_->Post(path, [this, source, parse, allow_query_token](
                             const httplib::Request& req, httplib::Response& res,
@@ -196,8 +235,9 @@ void HttpServer::Route() {
     });
   };
   post("/api/v1/sync", "sync", nullptr, false);
-  post("/api/v1/hooks/registry", "hook registry", ParseRegistryNotification, false);
-  post("/api/v1/hooks/dockerhub", "hook dockerhub", ParseDockerHubHook, true);
+  for (const HookRoute& hook : HookRoutes()) {
+    post(hook.path, hook.source, hook.parse, hook.allow_query_token);
+  }
 }
 
 void HttpServer::LogRefusal(const httplib::Request& req, std::string_view reason) {
@@ -235,11 +275,9 @@ int HttpServer::CheckHead(const httplib::Request& req, httplib::Response& res,
   return 0;
 }
 
-void HttpServer::HandlePost(
-    const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader,
-    const std::string& source,
-    const std::function<Result<std::vector<std::string>>(std::string_view)>& parse,
-    bool allow_query_token) {
+void HttpServer::HandlePost(const httplib::Request& req, httplib::Response& res,
+                            const httplib::ContentReader& reader, const std::string& source,
+                            const HookParse& parse, bool allow_query_token) {
   if (CheckHead(req, res, allow_query_token) != 0) return;
   std::string body;
   if (DeclaresBody(req)) {
@@ -270,23 +308,26 @@ void HttpServer::HandlePost(
     }
   }
   std::string token = allow_query_token ? req.get_param_value("token") : "";
-  if (!WebhookAuthorized(secret_, LowerHeaders(req.headers), body, token)) {
+  HeaderMap headers = LowerHeaders(req.headers);
+  if (!WebhookAuthorized(secret_, headers, body, token)) {
     LogRefusal(req, "wrong webhook signature");
     SetError(res, 401, "missing or wrong webhook secret");
     return;
   }
   std::vector<std::string> repos;
   if (parse) {
-    Result<std::vector<std::string>> parsed = parse(body);
+    Result<std::vector<std::string>> parsed = parse(headers, body);
     if (!parsed) {
       SetError(res, 400, parsed.error().message);
       return;
     }
     repos = std::move(*parsed);
   }
-  if (handlers_.request_sync) handlers_.request_sync(source, repos);
+  bool requested = handlers_.request_sync && handlers_.request_sync(source, repos);
   res.status = 202;
-  res.set_content(Dump({{"status", "sync requested"}, {"repositories", repos}}),
+  res.set_content(Dump({{"status", requested ? "sync requested"
+                                             : "ignored: no automated container uses these images"},
+                        {"repositories", repos}}),
                   "application/json");
 }
 

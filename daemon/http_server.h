@@ -8,6 +8,12 @@
 //   POST /api/v1/sync             run a cycle soon (202)
 //   POST /api/v1/hooks/registry   Docker distribution notification envelope (202)
 //   POST /api/v1/hooks/dockerhub  Docker Hub push webhook (202)
+//   POST /api/v1/hooks/harbor, /quay, /github, /acr, /gcr, /generic
+//                                 those registries' push notifications (hooks.h)
+//
+// A hook is answered 202 whether or not it runs a cycle: the JSON says
+// "sync requested" or "ignored: ..." (no automated container uses the
+// images it names) and lists the images it named.
 //
 // The POST endpoints require --webhook-secret when it is set (hooks.h). A
 // bearer or query token is checked before the body is read (with
@@ -29,6 +35,7 @@
 #include <chrono>
 #include <cstddef>
 #include <functional>
+#include <map>
 #include <memory>
 #include <semaphore>
 #include <string>
@@ -51,10 +58,11 @@ struct HttpHandlers {
   std::function<std::string()> metrics;
   std::function<Result<std::string>()> workloads_json;
   std::function<Result<std::string>()> images_json;
-  // Ask for a cycle soon. `source` is "sync", "hook registry" or "hook
-  // dockerhub"; `repositories` names the images a hook announced (empty
-  // for /api/v1/sync). Must not block.
-  std::function<void(const std::string& source, const std::vector<std::string>& repositories)>
+  // Ask for a cycle soon. `source` is "sync" or "hook <receiver>";
+  // `repositories` names the images a hook announced (empty for
+  // /api/v1/sync). Returns false when the request was ignored (a hook
+  // naming no image tagflow automates). Must not block.
+  std::function<bool(const std::string& source, const std::vector<std::string>& repositories)>
       request_sync;
 };
 
@@ -86,10 +94,12 @@ class HttpServer {
 
  private:
   void Route();
-  void HandlePost(const httplib::Request& req, httplib::Response& res,
-                  const httplib::ContentReader& reader, const std::string& source,
-                  const std::function<Result<std::vector<std::string>>(std::string_view)>& parse,
-                  bool allow_query_token);
+  void HandlePost(
+      const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader,
+      const std::string& source,
+      const std::function<Result<std::vector<std::string>>(
+          const std::map<std::string, std::string>& headers, std::string_view body)>& parse,
+      bool allow_query_token);
   // The checks made on the head alone; 0 when the body may be read, else the
   // status already set on `res`.
   int CheckHead(const httplib::Request& req, httplib::Response& res, bool allow_query_token);

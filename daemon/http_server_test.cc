@@ -9,6 +9,7 @@
 #include <mutex>
 #include <stdexcept>
 
+#include "base/encoding.h"
 #include "daemon/hooks.h"
 #include "daemon/testing/raw_client.h"
 #include "test/support/process.h"
@@ -51,6 +52,7 @@ class HttpServerTest : public ::testing::Test {
       std::lock_guard lock(mu_);
       syncs_.push_back(reason);
       repos_.insert(repos_.end(), repos.begin(), repos.end());
+      return !ignore_hooks_;
     };
     if (throw_in_workloads_) {
       h.workloads_json = []() -> Result<std::string> {
@@ -70,6 +72,7 @@ class HttpServerTest : public ::testing::Test {
 
   ListenerLimits limits_{.max_connections = 64};
   bool throw_in_workloads_ = false;
+  bool ignore_hooks_ = false;
   int port_ = 0;
   std::atomic<bool> ready_{false};
   std::mutex mu_;
@@ -118,7 +121,9 @@ TEST_F(HttpServerTest, SyncWithoutSecretConfiguredIsOpen) {
 
 TEST_F(HttpServerTest, MutatingEndpointsRefuseWithoutTheSecret) {
   StartServer("s3cret");
-  for (const char* path : {"/api/v1/sync", "/api/v1/hooks/registry", "/api/v1/hooks/dockerhub"}) {
+  for (const char* path : {"/api/v1/sync", "/api/v1/hooks/registry", "/api/v1/hooks/dockerhub",
+                           "/api/v1/hooks/harbor", "/api/v1/hooks/quay", "/api/v1/hooks/github",
+                           "/api/v1/hooks/acr", "/api/v1/hooks/gcr", "/api/v1/hooks/generic"}) {
     auto res = client_->Post(path, "{}", "application/json");
     ASSERT_TRUE(res) << path;
     EXPECT_EQ(res->status, 401) << path;
@@ -161,6 +166,67 @@ TEST_F(HttpServerTest, DockerHubHookAcceptsQueryToken) {
   EXPECT_EQ(res->status, 202);
   std::lock_guard lock(mu_);
   EXPECT_THAT(repos_, ElementsAre("docker.io/org/app"));
+}
+
+TEST_F(HttpServerTest, GitHubHookIsVerifiedByItsSignatureAndReadsTheEventHeader) {
+  StartServer("s3cret");
+  std::string body = R"({"action":"published","registry_package":{"name":"app",
+    "namespace":"org","package_type":"CONTAINER",
+    "package_version":{"package_url":"ghcr.io/org/app:v2"}}})";
+  httplib::Headers forged{{"X-GitHub-Event", "registry_package"},
+                          {"X-Hub-Signature-256", HmacSha256Signature("other", body)}};
+  auto refused = client_->Post("/api/v1/hooks/github", forged, body, "application/json");
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 401);
+  httplib::Headers signed_{{"X-GitHub-Event", "registry_package"},
+                           {"X-Hub-Signature-256", HmacSha256Signature("s3cret", body)}};
+  auto res = client_->Post("/api/v1/hooks/github", signed_, body, "application/json");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 202);
+  // GitHub cannot send a query token: it is not accepted there.
+  EXPECT_EQ(client_->Post("/api/v1/hooks/github?token=s3cret", body, "application/json")->status,
+            401);
+  std::lock_guard lock(mu_);
+  EXPECT_THAT(syncs_, ElementsAre("hook github"));
+  EXPECT_THAT(repos_, ElementsAre("ghcr.io/org/app"));
+}
+
+TEST_F(HttpServerTest, PubSubAndQuayHooksTakeTheQueryTokenHarborAndAcrDoNot) {
+  StartServer("s3cret");
+  std::string gcr = R"({"message":{"data":")" +
+                    Base64Encode(R"({"action":"INSERT","tag":"gcr.io/p/app:v1"})") + R"("}})";
+  EXPECT_EQ(client_->Post("/api/v1/hooks/gcr?token=s3cret", gcr, "application/json")->status, 202);
+  EXPECT_EQ(client_
+                ->Post("/api/v1/hooks/quay?token=s3cret", R"({"docker_url":"quay.io/n/r"})",
+                       "application/json")
+                ->status,
+            202);
+  std::string acr =
+      R"({"action":"push","target":{"repository":"r"},"request":{"host":"x.azurecr.io"}})";
+  EXPECT_EQ(client_->Post("/api/v1/hooks/acr?token=s3cret", acr, "application/json")->status, 401);
+  EXPECT_EQ(client_
+                ->Post("/api/v1/hooks/acr", httplib::Headers{{"Authorization", "Bearer s3cret"}},
+                       acr, "application/json")
+                ->status,
+            202);
+  auto bad =
+      client_->Post("/api/v1/hooks/harbor", httplib::Headers{{"Authorization", "Bearer s3cret"}},
+                    R"({"type":"PUSH_ARTIFACT"})", "application/json");
+  EXPECT_EQ(bad->status, 400);
+  EXPECT_THAT(bad->body, HasSubstr("Harbor webhook"));
+  std::lock_guard lock(mu_);
+  EXPECT_THAT(repos_, ElementsAre("gcr.io/p/app", "quay.io/n/r", "x.azurecr.io/r"));
+}
+
+TEST_F(HttpServerTest, AnIgnoredHookIsStill202AndSaysSo) {
+  ignore_hooks_ = true;
+  StartServer("");
+  auto res = client_->Post("/api/v1/hooks/generic", R"({"image":"reg.example/unused","tag":"1"})",
+                           "application/json");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 202);
+  EXPECT_THAT(res->body, HasSubstr("ignored: no automated container uses these images"));
+  EXPECT_THAT(res->body, HasSubstr("reg.example/unused"));
 }
 
 TEST_F(HttpServerTest, OversizedBodyIsRefused) {

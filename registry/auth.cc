@@ -14,6 +14,8 @@ namespace {
 
 constexpr std::chrono::seconds kDefaultTokenLifetime{60};
 constexpr std::chrono::seconds kMaxExpiryMargin{10};
+// The client_id of the refresh grant: the spec asks for one naming the client.
+constexpr std::string_view kOAuthClientId = "tagflow";
 
 bool IsTokenChar(char c) {
   return std::isalnum(static_cast<unsigned char>(c)) ||
@@ -102,11 +104,15 @@ Result<std::string> Authenticator::Authorization(std::string_view registry_host,
                                                  const std::optional<Credentials>& credentials,
                                                  bool refresh) {
   if (challenge.scheme == "basic") {
-    return credentials ? BasicAuthorization(*credentials) : "";
+    // An identity token is only good for a Bearer realm's refresh grant.
+    return credentials && !credentials->IsIdentityToken() ? BasicAuthorization(*credentials) : "";
   }
   if (challenge.scheme != "bearer") return std::string();
-  std::string key = fmt::format("{}|{}|{}|{}", challenge.Param("realm"), challenge.Param("service"),
-                                scope, credentials ? credentials->username : "");
+  // New credentials (a rotated password) never reuse a token of the old ones.
+  std::string key =
+      fmt::format("{}|{}|{}|{}|{}", challenge.Param("realm"), challenge.Param("service"), scope,
+                  credentials ? credentials->username : "",
+                  credentials ? Sha256Digest(credentials->password).substr(7, 16) : "");
   if (!refresh) {
     std::lock_guard lock(mu_);
     auto it = tokens_.find(key);
@@ -130,6 +136,10 @@ Result<Authenticator::Token> Authenticator::FetchToken(
     return Fail(
         ErrorKind::kInvalidInput,
         fmt::format("registry {} sent a Bearer challenge without a usable realm", registry_host));
+  }
+  if (credentials && credentials->IsIdentityToken()) {
+    return FetchTokenWithRefreshGrant(registry_host, challenge, scope, credentials->password,
+                                      *realm_url);
   }
   HttpRequest request;
   request.timeout = timeout_;
@@ -172,7 +182,13 @@ Result<Authenticator::Token> Authenticator::FetchToken(
                 fmt::format("registry {}: token service {} answered HTTP {}", registry_host,
                             realm_url->authority, response->status));
   }
-  nlohmann::json doc = ParseJsonOrDiscarded(response->body);
+  return ParseTokenResponse(registry_host, *realm_url, response->body);
+}
+
+Result<Authenticator::Token> Authenticator::ParseTokenResponse(std::string_view registry_host,
+                                                               const UrlParts& realm,
+                                                               std::string_view body) {
+  nlohmann::json doc = ParseJsonOrDiscarded(body);
   Token token;
   if (doc.is_object()) {
     for (const char* field : {"token", "access_token"}) {
@@ -185,7 +201,7 @@ Result<Authenticator::Token> Authenticator::FetchToken(
   }
   if (token.value.empty()) {
     return Fail(ErrorKind::kTransient, fmt::format("registry {}: token service {} sent no token",
-                                                   registry_host, realm_url->authority));
+                                                   registry_host, realm.authority));
   }
   std::chrono::seconds lifetime = kDefaultTokenLifetime;
   if (auto it = doc.find("expires_in");
@@ -195,6 +211,43 @@ Result<Authenticator::Token> Authenticator::FetchToken(
   auto margin = std::min<std::chrono::seconds>(kMaxExpiryMargin, lifetime / 4);
   token.expires = clock_.Now() + lifetime - margin;
   return token;
+}
+
+Result<Authenticator::Token> Authenticator::FetchTokenWithRefreshGrant(
+    std::string_view registry_host, const Challenge& challenge, std::string_view scope,
+    std::string_view identity_token, const UrlParts& realm) {
+  HttpRequest request;
+  request.method = "POST";
+  request.timeout = timeout_;
+  request.url = challenge.Param("realm");
+  request.SetHeader("Content-Type", "application/x-www-form-urlencoded");
+  request.body = fmt::format("grant_type=refresh_token&refresh_token={}&client_id={}",
+                             UrlEncode(identity_token), kOAuthClientId);
+  if (std::string service = challenge.Param("service"); !service.empty()) {
+    request.body += "&service=" + UrlEncode(service);
+  }
+  // One space-separated scope parameter (RFC 6749 section 3.3).
+  if (!scope.empty()) request.body += "&scope=" + UrlEncode(scope);
+  {
+    std::lock_guard lock(mu_);
+    ++fetches_;
+  }
+  auto response = http_.Send(request);
+  if (!response) {
+    return Fail(response.error().Wrap(fmt::format("registry {}: token request", registry_host)));
+  }
+  if (response->status == 400 || response->status == 401 || response->status == 403) {
+    return Fail(ErrorKind::kUnauthorized,
+                fmt::format("registry {}: token service {} refused the identity token (HTTP {})",
+                            registry_host, realm.authority, response->status));
+  }
+  if (response->status != 200) {
+    return Fail(response->status >= 500 || response->status == 429 ? ErrorKind::kTransient
+                                                                   : ErrorKind::kUnauthorized,
+                fmt::format("registry {}: token service {} answered HTTP {} to the refresh grant",
+                            registry_host, realm.authority, response->status));
+  }
+  return ParseTokenResponse(registry_host, realm, response->body);
 }
 
 }  // namespace tagflow::registry

@@ -42,8 +42,10 @@ class Authenticator {
   // The Authorization header value that answers `challenge` for `scope`
   // ("repository:<name>:pull"), or "" when none can be sent (no challenge,
   // Basic without credentials). Bearer tokens are cached per realm, service,
-  // scope and user until shortly before they expire; `refresh` skips the
-  // cache. Errors: kUnauthorized when the token service refuses (the message
+  // scope and credentials until shortly before they expire; `refresh` skips
+  // the cache. Credentials holding an identity token (username "<token>")
+  // get their Bearer token through the OAuth2 refresh grant, and nothing
+  // for a Basic challenge. Errors: kUnauthorized when the token service refuses (the message
   // names `registry_host`, the realm host and the user, never the password),
   // kTransient for network failures and 5xx.
   [[nodiscard]] Result<std::string> Authorization(std::string_view registry_host,
@@ -62,6 +64,14 @@ class Authenticator {
   };
   Result<Token> FetchToken(std::string_view registry_host, const Challenge& challenge,
                            std::string_view scope, const std::optional<Credentials>& credentials);
+  // The OAuth2 refresh-token grant (distribution's spec/auth/oauth): POST to
+  // the realm with grant_type=refresh_token, the identity token, service,
+  // scope and client_id.
+  Result<Token> FetchTokenWithRefreshGrant(std::string_view registry_host,
+                                           const Challenge& challenge, std::string_view scope,
+                                           std::string_view identity_token, const UrlParts& realm);
+  Result<Token> ParseTokenResponse(std::string_view registry_host, const UrlParts& realm,
+                                   std::string_view body);
 
   HttpClient& http_;
   Clock& clock_;

@@ -142,3 +142,64 @@ TEST(AuthenticatorErrorsTest, TokenServiceFailuresAreClassified) {
 
 }  // namespace
 }  // namespace tagflow::registry
+
+namespace tagflow::registry {
+namespace {
+
+TEST(RefreshGrantTest, AnIdentityTokenIsExchangedByPostingTheGrant) {
+  FakeClock clock;
+  FakeHttpClient http([](const HttpRequest& r) -> Result<HttpResponse> {
+    if (r.method != "POST") return FakeHttpClient::Reply(405);
+    return FakeHttpClient::Reply(200, R"({"access_token":"acc-1","expires_in":300})");
+  });
+  Authenticator auth(http, clock, std::chrono::seconds(5));
+  Challenge bearer =
+      *ParseChallenge(R"(Bearer realm="https://auth.test/token",service="reg.test")");
+  Credentials identity{std::string(kIdentityTokenUser), "idt/with+chars"};
+  auto header = auth.Authorization("reg.test", bearer, "repository:team/app:pull", identity);
+  ASSERT_TRUE(header) << header.error().message;
+  EXPECT_EQ(*header, "Bearer acc-1");
+  auto sent = http.requests();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0].url, "https://auth.test/token");
+  EXPECT_EQ(sent[0].body,
+            "grant_type=refresh_token&refresh_token=idt%2Fwith%2Bchars&client_id=tagflow"
+            "&service=reg.test&scope=repository%3Ateam%2Fapp%3Apull");
+  for (const auto& [k, v] : sent[0].headers) EXPECT_NE(k, "Authorization");  // no Basic
+  // Cached like any token; a Basic challenge gets nothing from an identity token.
+  ASSERT_TRUE(auth.Authorization("reg.test", bearer, "repository:team/app:pull", identity));
+  EXPECT_EQ(http.requests().size(), 1u);
+  EXPECT_EQ(*auth.Authorization("reg.test", *ParseChallenge("Basic realm=x"), "", identity), "");
+}
+
+TEST(RefreshGrantTest, ARefusedGrantNamesTheHostNotTheToken) {
+  FakeClock clock;
+  FakeHttpClient http([](const HttpRequest&) -> Result<HttpResponse> {
+    return FakeHttpClient::Reply(400, R"({"error":"invalid_grant"})");
+  });
+  Authenticator auth(http, clock, std::chrono::seconds(5));
+  Challenge bearer = *ParseChallenge(R"(Bearer realm="https://auth.test/token")");
+  auto refused = auth.Authorization("reg.test", bearer, "repository:a:pull",
+                                    Credentials{std::string(kIdentityTokenUser), "idt-secret-x"});
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().kind, ErrorKind::kUnauthorized);
+  EXPECT_NE(refused.error().message.find("reg.test"), std::string::npos);
+  EXPECT_NE(refused.error().message.find("identity token"), std::string::npos);
+  EXPECT_EQ(refused.error().message.find("idt-secret"), std::string::npos);
+}
+
+TEST(TokenCacheTest, NewCredentialsOfTheSameUserGetANewToken) {
+  FakeClock clock;
+  int n = 0;
+  FakeHttpClient http([&](const HttpRequest&) -> Result<HttpResponse> {
+    return FakeHttpClient::Reply(200, R"({"token":"t)" + std::to_string(++n) + R"("})");
+  });
+  Authenticator auth(http, clock, std::chrono::seconds(5));
+  Challenge bearer = *ParseChallenge(R"(Bearer realm="https://auth.test/token")");
+  EXPECT_EQ(*auth.Authorization("r", bearer, "s", Credentials{"u", "old"}), "Bearer t1");
+  EXPECT_EQ(*auth.Authorization("r", bearer, "s", Credentials{"u", "old"}), "Bearer t1");
+  EXPECT_EQ(*auth.Authorization("r", bearer, "s", Credentials{"u", "rotated"}), "Bearer t2");
+}
+
+}  // namespace
+}  // namespace tagflow::registry

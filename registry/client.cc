@@ -93,7 +93,7 @@ std::optional<Credentials> CredentialsForRealm(const std::optional<Credentials>&
   return credentials;
 }
 
-Client::Client(HttpClient& http, Authenticator& auth, const DockerConfig& credentials,
+Client::Client(HttpClient& http, Authenticator& auth, CredentialStore& credentials,
                ClientOptions options)
     : http_(http), auth_(auth), credentials_(credentials), options_(std::move(options)) {}
 
@@ -184,10 +184,28 @@ Result<std::string> Client::RepositoryUrl(const image::ImageRef& image, std::str
 
 Result<HttpResponse> Client::Get(const image::ImageRef& image, const std::string& url,
                                  std::string_view accept) {
+  std::string domain = image.CanonicalDomain();
+  for (int round = 0;; ++round) {
+    Result<std::optional<Credentials>> credentials = credentials_.For(domain);
+    if (!credentials) return Fail(credentials.error());
+    Result<HttpResponse> response = GetWith(image, url, accept, *credentials);
+    bool refused =
+        response ? response->status == 401 : response.error().kind == ErrorKind::kUnauthorized;
+    if (refused && round == 0 && credentials_.Invalidate(domain, *credentials)) {
+      spdlog::info("registry {} refused the credentials of {}: asking its helper again",
+                   image.ApiHost(), domain);
+      continue;
+    }
+    return response;
+  }
+}
+
+Result<HttpResponse> Client::GetWith(const image::ImageRef& image, const std::string& url,
+                                     std::string_view accept,
+                                     const std::optional<Credentials>& credentials) {
   std::string host = image.ApiHost();
   auto state = Host(host);
   if (!state) return Fail(state.error());
-  auto credentials = credentials_.For(image.CanonicalDomain());
   std::string scope = fmt::format("repository:{}:pull", image.Repository());
   Challenge challenge = state->challenge;
   for (int attempt = 0;; ++attempt) {

@@ -17,6 +17,7 @@
 #include "base/http.h"
 #include "image/reference.h"
 #include "registry/auth.h"
+#include "registry/credential_store.h"
 #include "registry/docker_config.h"
 #include "registry/oci.h"
 
@@ -43,7 +44,7 @@ struct FetchedManifest {
 class Client {
  public:
   // Borrows everything; all must outlive the client.
-  Client(HttpClient& http, Authenticator& auth, const DockerConfig& credentials,
+  Client(HttpClient& http, Authenticator& auth, CredentialStore& credentials,
          ClientOptions options);
 
   // GET /v2/ on `host` (an ApiHost()), once per host for the client's life
@@ -78,9 +79,13 @@ class Client {
 
   Result<HostState> Host(std::string_view host, bool again = false);
   // GET `url` of the image's repository with its Authorization, answering a
-  // fresh 401 challenge once.
+  // fresh 401 challenge once; when the registry still refuses credentials a
+  // helper gave, asks the helper again once (they may have rotated).
   Result<HttpResponse> Get(const image::ImageRef& image, const std::string& url,
                            std::string_view accept);
+  Result<HttpResponse> GetWith(const image::ImageRef& image, const std::string& url,
+                               std::string_view accept,
+                               const std::optional<Credentials>& credentials);
   Result<std::string> RepositoryUrl(const image::ImageRef& image, std::string_view suffix);
   // True for a host named by --registry-insecure-host ("host" or "host:port").
   bool IsInsecure(std::string_view host) const;
@@ -89,7 +94,7 @@ class Client {
 
   HttpClient& http_;
   Authenticator& auth_;
-  const DockerConfig& credentials_;
+  CredentialStore& credentials_;
   ClientOptions options_;
   std::mutex mu_;
   std::map<std::string, HostState, std::less<>> hosts_;  // guarded by mu_

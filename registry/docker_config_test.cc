@@ -36,7 +36,7 @@ TEST(DockerConfigTest, ReadsAuthAndUsernamePasswordUnderAnyKeySpelling) {
 
 TEST(DockerConfigTest, SkipsEntriesWithoutUsableCredentials) {
   auto config = DockerConfig::Parse(
-      R"({"auths": {"a.io": {}, "b.io": {"identitytoken": "x"}}, "credsStore": "desktop"})", "t");
+      R"({"auths": {"a.io": {}, "b.io": {"email": "x"}}, "credsStore": "desktop"})", "t");
   ASSERT_TRUE(config);
   EXPECT_EQ(config->size(), 0u);
   EXPECT_EQ(DockerConfig::Parse("{}", "t")->size(), 0u);
@@ -76,6 +76,103 @@ TEST(NormalizeRegistryHostTest, StripsSchemePathAndCase) {
   EXPECT_EQ(NormalizeRegistryHost("registry.hub.docker.com"), "docker.io");
   EXPECT_EQ(NormalizeRegistryHost("HTTP://Reg.Example:5000/v2/"), "reg.example:5000");
   EXPECT_EQ(NormalizeRegistryHost("ghcr.io"), "ghcr.io");
+}
+
+}  // namespace
+}  // namespace tagflow::registry
+
+namespace tagflow::registry {
+namespace {
+
+TEST(DockerConfigSourceTest, CredHelpersBeatCredsStoreWhichBeatsAuths) {
+  auto config = DockerConfig::Parse(R"({
+    "auths": {"a.io": {"username": "u", "password": "p"},
+              "https://index.docker.io/v1/": {"username": "hub", "password": "p"}},
+    "credHelpers": {"a.io": "ecr-login", "https://Gcr.io": "gcr"},
+    "credsStore": "desktop"})",
+                                    "c.json");
+  ASSERT_TRUE(config) << config.error().message;
+  CredentialSource a = config->SourceFor("a.io");
+  EXPECT_EQ(a.kind, CredentialSource::Kind::kHelper);
+  EXPECT_EQ(a.helper, "ecr-login");
+  EXPECT_EQ(a.key, "credHelpers");
+  EXPECT_EQ(a.file, "c.json");
+  EXPECT_EQ(config->SourceFor("gcr.io").helper, "gcr");
+  // The store wins over auths; the auths entry stays as its fallback.
+  CredentialSource hub = config->SourceFor("registry-1.docker.io");
+  EXPECT_EQ(hub.kind, CredentialSource::Kind::kHelper);
+  EXPECT_EQ(hub.helper, "desktop");
+  ASSERT_TRUE(hub.fallback);
+  EXPECT_EQ(hub.fallback->username, "hub");
+  EXPECT_EQ(config->SourceFor("other.io").helper, "desktop");
+  EXPECT_FALSE(config->SourceFor("other.io").fallback);
+
+  auto plain =
+      DockerConfig::Parse(R"({"auths": {"a.io": {"username": "u", "password": "p"}}})", "p.json");
+  EXPECT_EQ(plain->SourceFor("a.io").kind, CredentialSource::Kind::kStatic);
+  EXPECT_EQ(plain->SourceFor("b.io").kind, CredentialSource::Kind::kNone);
+}
+
+TEST(DockerConfigSourceTest, IdentityTokenIsTheTokenUser) {
+  auto config = DockerConfig::Parse(
+      R"({"auths": {"r.io": {"auth": ")" + Base64Encode("u:p") + R"(", "identitytoken": "idt"}}})",
+      "c");
+  ASSERT_TRUE(config);
+  auto c = config->For("r.io");
+  ASSERT_TRUE(c);
+  EXPECT_TRUE(c->IsIdentityToken());
+  EXPECT_EQ(c->username, "<token>");
+  EXPECT_EQ(c->password, "idt");
+}
+
+TEST(DockerConfigSourceTest, HelperNamesThatAreNotProgramNamesAreRefused) {
+  for (const char* bad : {R"({"credsStore": "../../bin/sh"})", R"({"credsStore": ""})",
+                          R"({"credsStore": 3})", R"({"credHelpers": {"a.io": "x y"}})",
+                          R"({"credHelpers": {"a.io": "a/b"}})", R"({"credHelpers": []})"}) {
+    auto config = DockerConfig::Parse(bad, "bad.json");
+    ASSERT_FALSE(config) << bad;
+    EXPECT_EQ(config.error().kind, ErrorKind::kInvalidInput);
+    EXPECT_NE(config.error().message.find("bad.json"), std::string::npos);
+  }
+}
+
+TEST(DockerConfigsTest, TheFirstFileNamingAHostWins) {
+  auto first = DockerConfig::Parse(
+      R"({"auths": {"a.io": {"username": "first", "password": "p"}}, "credsStore": "one"})", "1");
+  auto second = DockerConfig::Parse(
+      R"({"auths": {"a.io": {"username": "second", "password": "p"},
+                    "b.io": {"username": "second-b", "password": "p"}},
+          "credHelpers": {"c.io": "three"}, "credsStore": "two"})",
+      "2");
+  ASSERT_TRUE(first && second);
+  DockerConfigs configs({*first, *second});
+  // a.io: named by the first file, whose store then decides.
+  EXPECT_EQ(configs.SourceFor("a.io").helper, "one");
+  EXPECT_EQ(configs.SourceFor("a.io").fallback->username, "first");
+  // b.io and c.io are named only by the second file.
+  EXPECT_EQ(configs.SourceFor("b.io").helper, "two");
+  EXPECT_EQ(configs.SourceFor("b.io").file, "2");
+  EXPECT_EQ(configs.SourceFor("c.io").helper, "three");
+  // Named by nobody: the first file with a store.
+  EXPECT_EQ(configs.SourceFor("d.io").helper, "one");
+  EXPECT_EQ(DockerConfigs().SourceFor("d.io").kind, CredentialSource::Kind::kNone);
+}
+
+TEST(DockerConfigsTest, LoadNamesTheMissingFile) {
+  testing::TempDir dir;
+  testing::WriteFile(dir.path() / "a.json", R"({"auths": {}})");
+  auto ok = DockerConfigs::Load({(dir.path() / "a.json").string()});
+  EXPECT_TRUE(ok);
+  auto missing =
+      DockerConfigs::Load({(dir.path() / "a.json").string(), (dir.path() / "b.json").string()});
+  ASSERT_FALSE(missing);
+  EXPECT_NE(missing.error().message.find("b.json"), std::string::npos);
+}
+
+TEST(HelperServerUrlTest, DockerHubIsItsV1Url) {
+  EXPECT_EQ(HelperServerUrl("docker.io"), "https://index.docker.io/v1/");
+  EXPECT_EQ(HelperServerUrl("registry-1.docker.io"), "https://index.docker.io/v1/");
+  EXPECT_EQ(HelperServerUrl("127.0.0.1:5000"), "127.0.0.1:5000");
 }
 
 }  // namespace

@@ -30,6 +30,10 @@ Result<void> Validate(const RegistryOptions& options) {
     return invalid("--registry-timeout", fmt::format("{}ms", options.timeout.count()),
                    "want a duration > 0");
   }
+  if (options.credential_ttl.count() <= 0) {
+    return invalid("--registry-credential-ttl", fmt::format("{}ms", options.credential_ttl.count()),
+                   "want a duration > 0");
+  }
   if (options.concurrency < 1) {
     return invalid("--registry-concurrency", std::to_string(options.concurrency),
                    "want an integer >= 1");

@@ -17,7 +17,15 @@ struct RegistryOptions {
   std::vector<std::string> insecure_hosts;  // --registry-insecure-host (repeatable)
   std::vector<std::string> include_images;  // --registry-include-image globs ([] = all)
   std::vector<std::string> exclude_images;  // --registry-exclude-image globs
-  std::string docker_config;                // --docker-config: config.json ("" = none)
+  // --docker-config (repeatable): config.json files, one per pull secret; the
+  // first naming a host wins.
+  std::vector<std::string> docker_configs;
+  // --registry-credential-ttl: credential helper answers are asked again after this.
+  std::chrono::milliseconds credential_ttl{std::chrono::minutes(10)};
+  // Not flags: the helper's deadline, and where docker-credential-* are looked
+  // for ("" = $PATH; tests point it at their stand-ins).
+  std::chrono::milliseconds credential_helper_timeout{10'000};
+  std::string credential_helper_path;
   std::string cache_dir;                 // --cache-dir ("" = in memory only); see DefaultCacheDir()
   std::string platform = "linux/amd64";  // --registry-platform os/arch[/variant]
   std::chrono::milliseconds timeout{30'000};  // --registry-timeout, per request

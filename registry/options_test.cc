@@ -50,13 +50,13 @@ TEST(RegistryServiceTest, BadDockerConfigIsAnErrorAndBadCacheDirIsNot) {
   testing::TempDir dir;
   FakeClock clock;
   RegistryOptions o;
-  o.docker_config = (dir.path() / "missing.json").string();
+  o.docker_configs = {(dir.path() / "missing.json").string()};
   auto missing = RegistryService::Create(o, clock);
   ASSERT_FALSE(missing);
   EXPECT_NE(missing.error().message.find("--docker-config"), std::string::npos);
   EXPECT_NE(missing.error().message.find("missing.json"), std::string::npos);
 
-  o.docker_config = "";
+  o.docker_configs.clear();
   o.platform = "nonsense";
   EXPECT_FALSE(RegistryService::Create(o, clock));
 

@@ -26,7 +26,7 @@ class AuthRegistryTest : public ::testing::Test {
       testing::WriteFile(path, R"({"auths":{"http://)" + server.host() + R"(/v2/":{"auth":")" +
                                    Base64Encode(server.options().username + ":" + password) +
                                    "\"}}}");
-      o.docker_config = path.string();
+      o.docker_configs = {path.string()};
     }
     auto s = RegistryService::Create(o, clock_);
     EXPECT_TRUE(s) << s.error().message;

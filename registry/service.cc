@@ -10,11 +10,12 @@ Result<std::unique_ptr<RegistryService>> RegistryService::Create(
     const RegistryOptions& options, Clock& clock, std::unique_ptr<HttpClient> transport) {
   if (auto ok = Validate(options); !ok) return Fail(ok.error());
   std::unique_ptr<RegistryService> s(new RegistryService());
-  if (!options.docker_config.empty()) {
-    auto config = DockerConfig::Load(options.docker_config);
-    if (!config) return Fail(config.error().Wrap("--docker-config"));
-    s->credentials_ = std::move(*config);
-  }
+  auto configs = DockerConfigs::Load(options.docker_configs);
+  if (!configs) return Fail(configs.error().Wrap("--docker-config"));
+  s->helpers_ = std::make_unique<ExecCredentialHelper>(ExecCredentialHelper::Options{
+      .timeout = options.credential_helper_timeout, .search_path = options.credential_helper_path});
+  s->credentials_ = std::make_unique<CredentialStore>(std::move(*configs), *s->helpers_, clock,
+                                                      options.credential_ttl);
   std::set<std::string> insecure(options.insecure_hosts.begin(), options.insecure_hosts.end());
   if (transport) {
     s->transport_ = std::move(transport);
@@ -33,7 +34,7 @@ Result<std::unique_ptr<RegistryService>> RegistryService::Create(
   ClientOptions client;
   client.insecure_hosts = insecure;
   client.timeout = options.timeout;
-  s->client_ = std::make_unique<Client>(*s->http_, *s->auth_, s->credentials_, client);
+  s->client_ = std::make_unique<Client>(*s->http_, *s->auth_, *s->credentials_, client);
   auto cache = options.cache_dir.empty() ? Cache::OpenInMemory() : Cache::Open(options.cache_dir);
   if (!cache) {
     spdlog::warn("--cache-dir {} is unusable ({}); keeping image metadata in memory only",

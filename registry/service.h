@@ -13,6 +13,8 @@
 #include "registry/auth.h"
 #include "registry/cache.h"
 #include "registry/client.h"
+#include "registry/credential_helper.h"
+#include "registry/credential_store.h"
 #include "registry/docker_config.h"
 #include "registry/options.h"
 #include "registry/rate_limit.h"
@@ -23,8 +25,8 @@ namespace tagflow::registry {
 
 class RegistryService {
  public:
-  // Validates `options`, reads --docker-config (a missing or malformed file is
-  // an error naming it) and opens the cache (a corrupt one is rebuilt; an
+  // Validates `options`, reads every --docker-config (a missing or malformed
+  // file is an error naming it) and opens the cache (a corrupt one is rebuilt; an
   // unusable directory means an in-memory cache and a warning). The
   // transport is CurlHttpClient unless `transport` is given (tests). Borrows
   // `clock`.
@@ -35,6 +37,7 @@ class RegistryService {
   Scanner& scanner() { return *scanner_; }
   Client& client() { return *client_; }
   RegistryStats& metrics() { return metrics_; }
+  CredentialStore& credentials() { return *credentials_; }
   Cache* cache() { return cache_.get(); }  // never null: in memory when no --cache-dir
   HostRateLimiter& limiter() { return *limiter_; }
 
@@ -42,7 +45,8 @@ class RegistryService {
   RegistryService() = default;
 
   RegistryStats metrics_;
-  DockerConfig credentials_;
+  std::unique_ptr<ExecCredentialHelper> helpers_;
+  std::unique_ptr<CredentialStore> credentials_;
   std::unique_ptr<HttpClient> transport_;
   std::unique_ptr<HostRateLimiter> limiter_;
   std::unique_ptr<ThrottledHttpClient> http_;

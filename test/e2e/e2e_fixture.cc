@@ -46,7 +46,9 @@ RunResult E2eTest::Tagflow(const std::vector<std::string>& args) {
   auto log = scratch_.path() / fmt::format("run-{}.log", FreePort());
   std::vector<std::string> argv = {TAGFLOW_BINARY};
   argv.insert(argv.end(), args.begin(), args.end());
-  Subprocess proc({.argv = argv, .env = {{"HOME", scratch_.path().string()}}, .log_path = log});
+  auto env = env_;
+  env["HOME"] = scratch_.path().string();
+  Subprocess proc({.argv = argv, .env = env, .log_path = log});
   RunResult r;
   r.exit_code = proc.Wait(std::chrono::seconds(60));
   r.output = ReadFile(log);
@@ -56,9 +58,11 @@ RunResult E2eTest::Tagflow(const std::vector<std::string>& args) {
 std::unique_ptr<Subprocess> E2eTest::StartTagflow(const std::vector<std::string>& args) {
   std::vector<std::string> argv = {TAGFLOW_BINARY};
   argv.insert(argv.end(), args.begin(), args.end());
+  auto env = env_;
+  env["HOME"] = scratch_.path().string();
   return std::make_unique<Subprocess>(Subprocess::Options{
       .argv = argv,
-      .env = {{"HOME", scratch_.path().string()}},
+      .env = env,
       .log_path = scratch_.path() / fmt::format("daemon-{}.log", FreePort())});
 }
 

@@ -63,6 +63,10 @@ class E2eTest : public ::testing::Test {
 
   const std::filesystem::path& repos() const { return repos_.path(); }
 
+  // Extra environment of every `tagflow` run (e.g. PATH with stand-in
+  // credential helpers).
+  std::map<std::string, std::string> env_;
+
   TempDir repos_;
   TempDir scratch_;
   RegistryServer registry_;

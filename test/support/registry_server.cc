@@ -110,6 +110,34 @@ class TokenIssuer {
                            {"expires_in", options_.token_lifetime_seconds}};
       res.set_content(body.dump(), "application/json");
     });
+    // The OAuth2 refresh grant (distribution's spec/auth/oauth): the identity
+    // token stands for the user.
+    server_.Post("/token", [this](const httplib::Request& req, httplib::Response& res) {
+      ++requests_;
+      bool ok = !options_.identity_token.empty() &&
+                req.get_param_value("grant_type") == "refresh_token" &&
+                req.get_param_value("refresh_token") == options_.identity_token &&
+                !req.get_param_value("client_id").empty() &&
+                req.get_param_value("service") == kService;
+      if (!ok) {
+        res.status = 401;
+        res.set_content(R"({"error":"invalid_grant"})", "application/json");
+        return;
+      }
+      ++refresh_grants_;
+      std::vector<std::string> scopes;
+      std::string scope = req.get_param_value("scope");
+      for (size_t pos = 0; pos < scope.size();) {
+        size_t end = std::min(scope.find(' ', pos), scope.size());
+        if (end > pos) scopes.push_back(scope.substr(pos, end - pos));
+        pos = end + 1;
+      }
+      std::string token = Issue(options_.username, scopes);
+      ordered_json body = {{"access_token", token},
+                           {"scope", scope},
+                           {"expires_in", options_.token_lifetime_seconds}};
+      res.set_content(body.dump(), "application/json");
+    });
     port_ = server_.bind_to_any_port("127.0.0.1");
     if (port_ <= 0) throw std::runtime_error("token issuer: bind failed");
     thread_ = std::thread([this] { server_.listen_after_bind(); });
@@ -174,6 +202,7 @@ class TokenIssuer {
 
   int port() const { return port_; }
   int requests() const { return requests_; }
+  int refresh_grants() const { return refresh_grants_; }
   const std::filesystem::path& cert_path() const { return cert_path_; }
 
  private:
@@ -182,6 +211,7 @@ class TokenIssuer {
   std::thread thread_;
   int port_ = 0;
   std::atomic<int> requests_{0};
+  std::atomic<int> refresh_grants_{0};
   std::atomic<int> serial_{0};
   std::mutex sign_mu_;
   EVP_PKEY* key_ = nullptr;
@@ -194,11 +224,7 @@ RegistryServer::RegistryServer(Options options) : options_(std::move(options)) {
   port_ = FreePort();
   std::string auth;
   if (options_.auth == Auth::kHtpasswd) {
-    std::string out;
-    std::string cmd = "htpasswd -Bbn " + ShellQuote(options_.username) + " " +
-                      ShellQuote(options_.password) + " > " +
-                      ShellQuote((dir_.path() / "htpasswd").string());
-    if (RunShell(cmd, &out) != 0) throw std::runtime_error("htpasswd failed: " + out);
+    WriteHtpasswd();
     auth = "auth:\n  htpasswd:\n    realm: tagflow-test\n    path: " +
            (dir_.path() / "htpasswd").string() + "\n";
   } else if (options_.auth == Auth::kToken) {
@@ -218,6 +244,19 @@ RegistryServer::RegistryServer(Options options) : options_(std::move(options)) {
       "http:\n  addr: 127.0.0.1:" +
       std::to_string(port_) + "\n  secret: tagflow-test-secret\n" + auth;
   WriteFile(dir_.path() / "config.yml", config);
+  StartProcess();
+  pusher_ = NewPusher();
+}
+
+void RegistryServer::WriteHtpasswd() {
+  std::string out;
+  std::string cmd = "htpasswd -Bbn " + ShellQuote(options_.username) + " " +
+                    ShellQuote(options_.password) + " > " +
+                    ShellQuote((dir_.path() / "htpasswd").string());
+  if (RunShell(cmd, &out) != 0) throw std::runtime_error("htpasswd failed: " + out);
+}
+
+void RegistryServer::StartProcess() {
   process_ = std::make_unique<Subprocess>(Subprocess::Options{
       .argv = {"/usr/bin/docker-registry", "serve", (dir_.path() / "config.yml").string()},
       .log_path = dir_.path() / "registry.log"});
@@ -225,6 +264,14 @@ RegistryServer::RegistryServer(Options options) : options_(std::move(options)) {
   if (!up || !process_->Running()) {
     throw std::runtime_error("docker-registry did not start: " + Log());
   }
+}
+
+void RegistryServer::ChangePassword(const std::string& password) {
+  if (options_.auth != Auth::kHtpasswd) throw std::runtime_error("ChangePassword: not htpasswd");
+  options_.password = password;
+  WriteHtpasswd();
+  process_.reset();  // SIGTERM, then wait
+  StartProcess();
   pusher_ = NewPusher();
 }
 
@@ -237,6 +284,8 @@ RegistryServer::~RegistryServer() {
 std::string RegistryServer::host() const { return "127.0.0.1:" + std::to_string(port_); }
 
 int RegistryServer::token_requests() const { return issuer_ ? issuer_->requests() : 0; }
+
+int RegistryServer::refresh_grants() const { return issuer_ ? issuer_->refresh_grants() : 0; }
 
 std::string RegistryServer::Log() const { return ReadFile(dir_.path() / "registry.log"); }
 

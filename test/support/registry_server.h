@@ -41,6 +41,10 @@ class RegistryServer {
     int token_lifetime_seconds = 300;
     bool anonymous_pull = false;  // kToken: anonymous tokens may pull
     bool access_log = false;      // log every request (Log() then shows them)
+    // kToken: an identity (refresh) token the issuer also accepts, through
+    // the OAuth2 refresh grant (POST realm, grant_type=refresh_token), for
+    // `username`; "" = none.
+    std::string identity_token;
   };
 
   // Starts the registry (and the token issuer) and waits until /v2/ answers.
@@ -56,6 +60,12 @@ class RegistryServer {
   const Options& options() const { return options_; }
   // Requests the token issuer has answered (kToken only).
   int token_requests() const;
+  // Refresh grants the token issuer has answered with a token (kToken only).
+  int refresh_grants() const;
+  // kHtpasswd: makes `password` the only one that works (rewrites the
+  // htpasswd file and restarts the registry on the same port and storage:
+  // distribution 2.8 reads htpasswd once). Throws when it cannot.
+  void ChangePassword(const std::string& password);
   // The registry's log so far.
   std::string Log() const;
 
@@ -80,6 +90,9 @@ class RegistryServer {
   std::unique_ptr<TokenIssuer> issuer_;
   std::unique_ptr<Subprocess> process_;
   std::unique_ptr<Pusher> pusher_;
+
+  void WriteHtpasswd();
+  void StartProcess();
 };
 
 // Pushes over one keep-alive connection. Not thread-safe; one per thread.
