@@ -22,7 +22,8 @@ CycleDeps MakeCycleDeps(const DaemonEdges& e, Metrics& metrics, const std::atomi
       e.clock,
       &metrics,
       e.notifier,
-      &stop};
+      &stop,
+      e.pull_requests};
 }
 
 }  // namespace

@@ -2,10 +2,10 @@
 
 #include <fmt/format.h>
 
-#include "base/encoding.h"
-
 #include <fstream>
 #include <sstream>
+
+#include "base/encoding.h"
 
 namespace tagflow::git {
 namespace fs = std::filesystem;
@@ -229,9 +229,7 @@ Result<CommitSummary> FakeGitRepo::ReadCommit(const std::string& commit) const {
   for (const auto& [path, contents] : it->second.files) {
     tree += fmt::format("{}:{}:{}\n", path, contents.size(), contents);
   }
-  CommitSummary out{.id = commit,
-                    .tree = Sha256Digest(tree),
-                    .message = it->second.message};
+  CommitSummary out{.id = commit, .tree = Sha256Digest(tree), .message = it->second.message};
   if (!it->second.parent.empty()) out.parents.push_back(it->second.parent);
   return out;
 }

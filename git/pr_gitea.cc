@@ -91,8 +91,7 @@ class GiteaClient final : public PullRequestClient {
     return FromJson(*created);
   }
 
-  Result<void> Update(int64_t number, const std::string& title,
-                      const std::string& body) override {
+  Result<void> Update(int64_t number, const std::string& title, const std::string& body) override {
     nlohmann::json patch = {{"title", title}, {"body", body}};
     Result<nlohmann::json> updated =
         api_.Call("PATCH", fmt::format("{}/pulls/{}", repo_path_, number), patch.dump());
@@ -107,8 +106,8 @@ class GiteaClient final : public PullRequestClient {
     std::vector<int64_t> ids;
     std::vector<std::string> missing = names;
     for (int page = 1; page <= kMaxPages && !missing.empty(); ++page) {
-      Result<nlohmann::json> list = api_.Call(
-          "GET", fmt::format("{}/labels?page={}&limit={}", repo_path_, page, kPageSize));
+      Result<nlohmann::json> list =
+          api_.Call("GET", fmt::format("{}/labels?page={}&limit={}", repo_path_, page, kPageSize));
       if (!list) return Fail(list.error());
       if (!list->is_array()) break;
       for (const nlohmann::json& label : *list) {

@@ -78,8 +78,7 @@ class GitHubClient final : public PullRequestClient {
     return pr;
   }
 
-  Result<void> Update(int64_t number, const std::string& title,
-                      const std::string& body) override {
+  Result<void> Update(int64_t number, const std::string& title, const std::string& body) override {
     nlohmann::json patch = {{"title", title}, {"body", body}};
     Result<nlohmann::json> updated =
         api_.Call("PATCH", fmt::format("{}/pulls/{}", repo_path_, number), patch.dump());

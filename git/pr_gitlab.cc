@@ -3,8 +3,10 @@
 //   POST /projects/{id}/merge_requests        {source_branch, target_branch, title,
 //                                              description, labels: "a,b"}    -> 201
 //   PUT  /projects/{id}/merge_requests/{iid}  {title, description}            -> 200
-// where {id} is the URL-encoded project path ("group%2Fsub%2Frepo"), with a
-// PRIVATE-TOKEN header.
+// where {id} is the URL-encoded project path ("group%2Fsub%2Frepo"), with
+// `Authorization: Bearer <token>` (GitLab takes personal, project, group and
+// OAuth tokens so; unlike a PRIVATE-TOKEN header, base/http.h drops it on a
+// redirect to another host).
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -47,7 +49,8 @@ class GitLabClient final : public PullRequestClient {
  public:
   GitLabClient(const PrTarget& target, std::string token, HttpClient& http)
       : project_path_("/projects/" + UrlEncode(target.owner + "/" + target.repo)),
-        api_(PrProvider::kGitLab, target.api_url, token, {{"PRIVATE-TOKEN", token}}, http) {}
+        api_(PrProvider::kGitLab, target.api_url, token, {{"Authorization", "Bearer " + token}},
+             http) {}
 
   Result<std::vector<PullRequest>> ListOpen(const std::string& head,
                                             const std::string& base) override {
@@ -82,8 +85,7 @@ class GitLabClient final : public PullRequestClient {
     return FromJson(*created);
   }
 
-  Result<void> Update(int64_t number, const std::string& title,
-                      const std::string& body) override {
+  Result<void> Update(int64_t number, const std::string& title, const std::string& body) override {
     nlohmann::json put = {{"title", title}, {"description", body}};
     Result<nlohmann::json> updated =
         api_.Call("PUT", fmt::format("{}/merge_requests/{}", project_path_, number), put.dump());

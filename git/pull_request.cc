@@ -70,8 +70,8 @@ std::string RepositoryPath(const GitUrl& url) {
 }
 
 std::string DefaultApiUrl(PrProvider provider, const GitUrl& url) {
-  bool http = url.transport == GitUrl::Transport::kHttp ||
-              url.transport == GitUrl::Transport::kHttps;
+  bool http =
+      url.transport == GitUrl::Transport::kHttp || url.transport == GitUrl::Transport::kHttps;
   std::string host = url.host.find(':') != std::string::npos ? "[" + url.host + "]" : url.host;
   std::string origin = "https://" + host;
   if (http) {
@@ -134,14 +134,14 @@ Result<PrTarget> PrTargetFor(PrProvider provider, std::string_view git_url,
   if (!api_url.empty()) {
     Result<UrlParts> parts = ParseUrl(api_url);
     if (!parts || (parts->scheme != "http" && parts->scheme != "https")) {
-      return Invalid(fmt::format("--git-pr-api-url {}: expected an http(s) URL",
-                                 RedactUrl(api_url)));
+      return Invalid(
+          fmt::format("--git-pr-api-url {}: expected an http(s) URL", RedactUrl(api_url)));
     }
     target.api_url = std::string(api_url);
   } else if (!url->IsNetwork()) {
-    return Invalid(fmt::format(
-        "--git-pr {}: --git-url {} is a local path; give the API with --git-pr-api-url",
-        PrProviderName(provider), RedactUrl(git_url)));
+    return Invalid(
+        fmt::format("--git-pr {}: --git-url {} is a local path; give the API with --git-pr-api-url",
+                    PrProviderName(provider), RedactUrl(git_url)));
   } else {
     target.api_url = DefaultApiUrl(provider, *url);
   }
@@ -230,7 +230,8 @@ std::string PrApi::Scrub(std::string text) const {
 Error PrApi::ApiError(std::string_view method, const std::string& path,
                       const HttpResponse& r) const {
   std::string message = ProviderMessage(r.body);
-  if (message.size() > kMaxProviderMessage) message = message.substr(0, kMaxProviderMessage) + "...";
+  if (message.size() > kMaxProviderMessage)
+    message = message.substr(0, kMaxProviderMessage) + "...";
   std::string where = path.substr(0, path.find('?'));
   return Error{KindOfStatus(r.status),
                Scrub(EscapeControl(fmt::format("{} API {} {}: HTTP {}{}{}", name(), method, where,

@@ -57,8 +57,7 @@ struct PrTarget {
 // trimmed) when given, else `env_token` (TAGFLOW_GIT_PR_TOKEN; null when
 // unset). kInvalidInput when neither gives a token; messages never quote
 // a token.
-[[nodiscard]] Result<std::string> ReadPrToken(const std::string& token_file,
-                                              const char* env_token);
+[[nodiscard]] Result<std::string> ReadPrToken(const std::string& token_file, const char* env_token);
 
 struct PullRequest {
   int64_t number = 0;  // GitHub/Gitea number, GitLab iid

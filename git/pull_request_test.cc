@@ -37,7 +37,8 @@ PullRequestSpec Spec() {
 FakeHttpClient Scripted(std::map<std::string, std::pair<int, std::string>> answers) {
   return FakeHttpClient([answers](const HttpRequest& r) -> Result<HttpResponse> {
     std::string path = r.url.substr(std::string("https://api.example").size());
-    for (const std::string& key : {r.method + " " + path, r.method + " " + path.substr(0, path.find('?'))}) {
+    for (const std::string& key :
+         {r.method + " " + path, r.method + " " + path.substr(0, path.find('?'))}) {
       if (auto it = answers.find(key); it != answers.end()) {
         return FakeHttpClient::Reply(it->second.first, it->second.second);
       }
@@ -61,7 +62,8 @@ TEST(PrTargetTest, DefaultsTheApiFromTheGitUrl) {
   auto gitea = PrTargetFor(PrProvider::kGitea, "ssh://git@gitea.corp:2222/team/manifests.git", "");
   ASSERT_TRUE(gitea);
   EXPECT_EQ(gitea->api_url, "https://gitea.corp/api/v1") << "the ssh port is not the web port";
-  auto given = PrTargetFor(PrProvider::kGitea, "/srv/team/manifests.git", "http://127.0.0.1:9/api/v1/");
+  auto given =
+      PrTargetFor(PrProvider::kGitea, "/srv/team/manifests.git", "http://127.0.0.1:9/api/v1/");
   ASSERT_TRUE(given);
   EXPECT_EQ(given->api_url, "http://127.0.0.1:9/api/v1");
 }
@@ -93,11 +95,12 @@ TEST(PrTokenTest, FileWinsThenEnvironmentElseAClearError) {
 }
 
 TEST(GitHubClientTest, CreatesWithLabelsWhenNoneIsOpen) {
-  auto http = Scripted({{"GET /repos/team/manifests/pulls", {200, "[]"}},
-                        {"POST /repos/team/manifests/pulls",
-                         {201, R"({"number":12,"title":"Auto-release app:v2","body":"- app v1 -> v2\n",
+  auto http =
+      Scripted({{"GET /repos/team/manifests/pulls", {200, "[]"}},
+                {"POST /repos/team/manifests/pulls",
+                 {201, R"({"number":12,"title":"Auto-release app:v2","body":"- app v1 -> v2\n",
                                    "state":"open","html_url":"https://github.com/team/manifests/pull/12"})"}},
-                        {"POST /repos/team/manifests/issues/12/labels", {200, "[]"}}});
+                {"POST /repos/team/manifests/issues/12/labels", {200, "[]"}}});
   auto client = NewPullRequestClient(Target(PrProvider::kGitHub), kToken, http);
   auto out = EnsurePullRequest(*client, Spec());
   ASSERT_TRUE(out) << out.error().message;
@@ -115,17 +118,17 @@ TEST(GitHubClientTest, CreatesWithLabelsWhenNoneIsOpen) {
     EXPECT_EQ(headers["Accept"], "application/vnd.github+json");
     EXPECT_EQ(headers["X-GitHub-Api-Version"], "2022-11-28");
   }
-  EXPECT_EQ(json::parse(sent[1].body), json::parse(R"({"title":"Auto-release app:v2","head":"tagflow/images",
+  EXPECT_EQ(json::parse(sent[1].body),
+            json::parse(R"({"title":"Auto-release app:v2","head":"tagflow/images",
       "base":"main","body":"- app v1 -> v2\n"})"));
   EXPECT_EQ(json::parse(sent[2].body), json::parse(R"({"labels":["automation","images"]})"));
 }
 
 TEST(GitHubClientTest, UpdatesTheOldestOpenOneAndNeverOpensASecond) {
-  auto http = Scripted(
-      {{"GET /repos/team/manifests/pulls",
-        {200, R"([{"number":9,"title":"new","body":null,"state":"open"},
+  auto http = Scripted({{"GET /repos/team/manifests/pulls",
+                         {200, R"([{"number":9,"title":"new","body":null,"state":"open"},
                   {"number":4,"title":"Auto-release app:v1","body":"old","state":"open"}])"}},
-       {"PATCH /repos/team/manifests/pulls/4", {200, R"({"number":4})"}}});
+                        {"PATCH /repos/team/manifests/pulls/4", {200, R"({"number":4})"}}});
   auto client = NewPullRequestClient(Target(PrProvider::kGitHub), kToken, http);
   auto out = EnsurePullRequest(*client, Spec());
   ASSERT_TRUE(out) << out.error().message;
@@ -139,8 +142,8 @@ TEST(GitHubClientTest, UpdatesTheOldestOpenOneAndNeverOpensASecond) {
 }
 
 TEST(GitHubClientTest, UnchangedWhenTitleAndBodyMatch) {
-  auto http = Scripted({{"GET /repos/team/manifests/pulls",
-                         {200, R"([{"number":4,"title":"Auto-release app:v2",
+  auto http = Scripted(
+      {{"GET /repos/team/manifests/pulls", {200, R"([{"number":4,"title":"Auto-release app:v2",
                                     "body":"- app v1 -> v2\n","state":"open"}])"}}});
   auto client = NewPullRequestClient(Target(PrProvider::kGitHub), kToken, http);
   auto out = EnsurePullRequest(*client, Spec());
@@ -179,12 +182,13 @@ TEST(PrApiTest, ErrorsNameProviderStatusAndMessageButNeverTheToken) {
     auto out = EnsurePullRequest(*client, Spec());
     ASSERT_FALSE(out);
     EXPECT_EQ(out.error().kind, ErrorKind::kUnauthorized);
-    EXPECT_THAT(out.error().message, AllOf(HasSubstr(std::string(PrProviderName(p)) + " API"),
-                                           HasSubstr("HTTP 401"), HasSubstr("Bad credentials"),
-                                           Not(HasSubstr(kToken))));
+    EXPECT_THAT(out.error().message,
+                AllOf(HasSubstr(std::string(PrProviderName(p)) + " API"), HasSubstr("HTTP 401"),
+                      HasSubstr("Bad credentials"), Not(HasSubstr(kToken))));
   }
   FakeHttpClient lists([](const HttpRequest&) -> Result<HttpResponse> {
-    return FakeHttpClient::Reply(409, R"({"message":["Another open merge request already exists"]})");
+    return FakeHttpClient::Reply(409,
+                                 R"({"message":["Another open merge request already exists"]})");
   });
   auto gitlab = NewPullRequestClient(Target(PrProvider::kGitLab), kToken, lists);
   auto conflict = gitlab->ListOpen("a", "b");
@@ -198,14 +202,14 @@ TEST(PrApiTest, ErrorsNameProviderStatusAndMessageButNeverTheToken) {
   EXPECT_EQ(gitea->ListOpen("a", "b").error().kind, ErrorKind::kTransient);
 }
 
-TEST(GitLabClientTest, EncodesTheProjectPathAndUsesPrivateToken) {
-  auto http = Scripted(
-      {{"GET /projects/group%2Fsub%2Fmanifests/merge_requests",
-        {200, R"([{"iid":3,"title":"old","description":"old","state":"opened",
+TEST(GitLabClientTest, EncodesTheProjectPathAndSendsABearerToken) {
+  auto http =
+      Scripted({{"GET /projects/group%2Fsub%2Fmanifests/merge_requests",
+                 {200, R"([{"iid":3,"title":"old","description":"old","state":"opened",
                    "source_branch":"tagflow/images","target_branch":"main"},
                   {"iid":2,"title":"other","state":"opened","source_branch":"feature",
                    "target_branch":"main"}])"}},
-       {"PUT /projects/group%2Fsub%2Fmanifests/merge_requests/3", {200, R"({"iid":3})"}}});
+                {"PUT /projects/group%2Fsub%2Fmanifests/merge_requests/3", {200, R"({"iid":3})"}}});
   auto client = NewPullRequestClient(Target(PrProvider::kGitLab, "group/sub"), kToken, http);
   auto out = EnsurePullRequest(*client, Spec());
   ASSERT_TRUE(out) << out.error().message;
@@ -213,9 +217,10 @@ TEST(GitLabClientTest, EncodesTheProjectPathAndUsesPrivateToken) {
   EXPECT_EQ(out->request.number, 3) << "another branch's MR is not ours";
   auto sent = http.requests();
   ASSERT_EQ(sent.size(), 2u);
-  EXPECT_THAT(sent[0].url, HasSubstr("state=opened&source_branch=tagflow%2Fimages&target_branch=main"));
+  EXPECT_THAT(sent[0].url,
+              HasSubstr("state=opened&source_branch=tagflow%2Fimages&target_branch=main"));
   std::map<std::string, std::string> headers(sent[1].headers.begin(), sent[1].headers.end());
-  EXPECT_EQ(headers["PRIVATE-TOKEN"], kToken);
+  EXPECT_EQ(headers["Authorization"], std::string("Bearer ") + kToken);
   EXPECT_EQ(sent[1].method, "PUT");
   EXPECT_EQ(json::parse(sent[1].body),
             json::parse(R"({"title":"Auto-release app:v2","description":"- app v1 -> v2\n"})"));
@@ -242,7 +247,8 @@ TEST(GiteaClientTest, PagesThroughOpenPullsAndMapsLabelNamesToIds) {
   auto http = Scripted(
       {{"GET /repos/team/manifests/pulls?state=open&page=1&limit=50", {200, page1}},
        {"GET /repos/team/manifests/pulls?state=open&page=2&limit=50",
-        {200, R"([{"number":7,"head":{"ref":"tagflow/images","repo_id":2},"base":{"ref":"main","repo_id":1}}])"}},
+        {200,
+         R"([{"number":7,"head":{"ref":"tagflow/images","repo_id":2},"base":{"ref":"main","repo_id":1}}])"}},
        {"GET /repos/team/manifests/labels", {200, R"([{"id":7,"name":"automation"}])"}},
        {"POST /repos/team/manifests/pulls", {201, R"({"number":151,"state":"open"})"}}});
   auto client = NewPullRequestClient(Target(PrProvider::kGitea), kToken, http);
@@ -257,11 +263,10 @@ TEST(GiteaClientTest, PagesThroughOpenPullsAndMapsLabelNamesToIds) {
 }
 
 TEST(GiteaClientTest, EditAnswered201IsSuccessAndLatestMayBeAbsent) {
-  auto http = Scripted(
-      {{"GET /repos/team/manifests/pulls",
-        {200, R"([{"number":3,"title":"old","body":"old","state":"open",
+  auto http = Scripted({{"GET /repos/team/manifests/pulls",
+                         {200, R"([{"number":3,"title":"old","body":"old","state":"open",
                    "head":{"ref":"tagflow/images"},"base":{"ref":"main"}}])"}},
-       {"PATCH /repos/team/manifests/pulls/3", {201, R"({"number":3})"}}});
+                        {"PATCH /repos/team/manifests/pulls/3", {201, R"({"number":3})"}}});
   auto client = NewPullRequestClient(Target(PrProvider::kGitea), kToken, http);
   auto out = EnsurePullRequest(*client, Spec());
   ASSERT_TRUE(out) << out.error().message;

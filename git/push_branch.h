@@ -54,7 +54,7 @@ struct PushBranchOutcome {
   // pushed now, the existing head when it already held the same change, ""
   // when the plan was empty.
   std::string pending;
-  std::string message;   // the commit message of `pending`
+  std::string message;      // the commit message of `pending`
   bool up_to_date = false;  // the push branch already held this change
   bool deleted = false;     // the push branch was deleted (merged)
 

@@ -165,8 +165,8 @@ TEST(Libgit2PushBranchTest, ForcePushesReadsAndDeletesTheBranch) {
   GitRepo& repo = **opened;
 
   for (const char* tag : {"v2", "v3"}) {
-    PushBranchOutcome out = EditCommitPushBranch(
-        repo, SetFile(std::string("image: app:") + tag + "\n"), Options());
+    PushBranchOutcome out =
+        EditCommitPushBranch(repo, SetFile(std::string("image: app:") + tag + "\n"), Options());
     ASSERT_TRUE(out.ok()) << out.result.error->message;
     EXPECT_EQ(testing::GitRevParse(bare, kBranch), out.result.commit) << tag;
     EXPECT_EQ(testing::GitRevParse(bare, std::string(kBranch) + "^"), seed) << tag;
