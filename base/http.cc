@@ -187,7 +187,8 @@ Result<HttpResponse> CurlHttpClient::SendOnce(const HttpRequest& request,
   } else if (request.method == "POST" || request.method == "PATCH" || request.method == "PUT") {
     curl_easy_setopt(h, CURLOPT_POST, 1L);
     // PATCH and PUT send their body as POST does, under their own verb.
-    if (request.method != "POST") curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+    if (request.method != "POST")
+      curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, request.method.c_str());
     curl_easy_setopt(h, CURLOPT_POSTFIELDS, request.body.data());
     curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
     headers = curl_slist_append(headers, "Expect:");  // no 100-continue round trip
