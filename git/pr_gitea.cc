@@ -71,8 +71,15 @@ class GiteaClient final : public PullRequestClient {
 
   Result<std::optional<PullRequest>> Latest(const std::string& head,
                                             const std::string& base) override {
-    Result<nlohmann::json> pr = api_.Call(
-        "GET", fmt::format("{}/pulls/{}/{}", repo_path_, UrlEncode(base), UrlEncode(head)));
+    // The route is /pulls/{base}/*: the head keeps its slashes.
+    std::string head_path;
+    for (size_t start = 0; start <= head.size();) {
+      size_t slash = std::min(head.find('/', start), head.size());
+      head_path += (start == 0 ? "" : "/") + UrlEncode(head.substr(start, slash - start));
+      start = slash + 1;
+    }
+    Result<nlohmann::json> pr =
+        api_.Call("GET", fmt::format("{}/pulls/{}/{}", repo_path_, UrlEncode(base), head_path));
     if (!pr && pr.error().kind == ErrorKind::kNotFound) return std::nullopt;
     if (!pr) return Fail(pr.error());
     return FromJson(*pr);

@@ -275,7 +275,7 @@ TEST(GiteaClientTest, EditAnswered201IsSuccessAndLatestMayBeAbsent) {
   ASSERT_TRUE(latest) << latest.error().message;
   EXPECT_FALSE(latest->has_value());
   EXPECT_EQ(http.requests().back().url,
-            "https://api.example/repos/team/manifests/pulls/main/tagflow%2Fimages");
+            "https://api.example/repos/team/manifests/pulls/main/tagflow/images");
 }
 
 }  // namespace

@@ -186,6 +186,16 @@ TEST_P(PullRequestE2eTest, CreatesUpdatesNeverDuplicatesAndReports401) {
   for (const RecordedRequest& r : forge.Requests()) {
     EXPECT_EQ(r.body.find(kToken), std::string::npos) << "the token goes in a header only";
   }
+
+  // 5. Squash-merged (the change lands as a new commit on master): the plan is
+  // empty, the provider says the pull request was merged, the branch goes.
+  PushChange(repo, {{"apps/web.yaml", Deployment("web", web_ + ":v4", kAutomated)}},
+             "Auto-release v4 (#1)");
+  forge.Close(1, /*merged=*/true);
+  RunResult merged = TagflowWithEnv(args, {{"TAGFLOW_GIT_PR_TOKEN", kToken}});
+  ASSERT_EQ(merged.exit_code, 0) << merged.output;
+  EXPECT_EQ(GitRevParse(repo, kPushBranch), "");
+  EXPECT_EQ(forge.PullRequests().size(), 1u) << "nothing to propose: no new pull request";
 }
 
 INSTANTIATE_TEST_SUITE_P(Providers, PullRequestE2eTest,

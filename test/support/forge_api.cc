@@ -402,7 +402,7 @@ void ForgeApiServer::Gitea(const std::string& method, const std::string& path,
   int page = std::max(IntParam(req, "page", 1), 1);
   std::smatch m;
   static const std::regex kPull("/pulls/([0-9]+)");
-  static const std::regex kBaseHead("/pulls/([^/]+)/([^/]+)");
+  static const std::regex kBaseHead("/pulls/([^/]+)/(.+)");  // /pulls/{base}/*
   if (rest == "/pulls" && method == "GET") {
     std::string state = Param(req, "state", "open");
     json out = json::array();
@@ -461,8 +461,10 @@ void ForgeApiServer::Gitea(const std::string& method, const std::string& path,
   }
   if (std::regex_match(rest, m, kBaseHead) && method == "GET") {
     const PullRequest* latest = nullptr;
+    std::string base = httplib::detail::decode_url(m[1].str(), false);
+    std::string head = httplib::detail::decode_url(m[2].str(), false);
     for (const PullRequest& pr : pulls_) {
-      if (pr.base == m[1].str() && pr.head == m[2].str()) latest = &pr;
+      if (pr.base == base && pr.head == head) latest = &pr;
     }
     if (latest == nullptr) return not_found();
     return Reply(res, 200, to_json(*latest));
