@@ -86,7 +86,7 @@ struct CycleReport {
   bool push_branch_up_to_date = false;
   bool push_branch_deleted = false;
   std::string pull_request_url;
-  std::string pull_request_action;  // "created", "updated", "unchanged" or ""
+  std::string pull_request_action;  // "created", "updated", "unchanged", "left closed" or ""
 
   bool ok() const { return errors.empty(); }
 };

@@ -61,7 +61,8 @@ void Cycle::EnsurePullRequest(const std::string& message, const std::vector<Plan
                             .base = options_.branch,
                             .title = Subject(message),
                             .body = PullRequestBody(applied),
-                            .labels = options_.pr_labels};
+                            .labels = options_.pr_labels,
+                            .pushed = !report.push_branch_up_to_date};
   Result<git::EnsureOutcome> ensured = git::EnsurePullRequest(*client, spec);
   if (!ensured) {
     notify::EventError e(notify::Stage::kPush, ensured.error().Wrap("pull request").message);
@@ -70,9 +71,24 @@ void Cycle::EnsurePullRequest(const std::string& message, const std::vector<Plan
   }
   using Action = git::EnsureOutcome::Action;
   report.pull_request_url = ensured->request.url;
-  report.pull_request_action = ensured->action == Action::kCreated   ? "created"
-                               : ensured->action == Action::kUpdated ? "updated"
-                                                                     : "unchanged";
+  switch (ensured->action) {
+    case Action::kCreated:
+      report.pull_request_action = "created";
+      break;
+    case Action::kUpdated:
+      report.pull_request_action = "updated";
+      break;
+    case Action::kUnchanged:
+      report.pull_request_action = "unchanged";
+      break;
+    case Action::kLeftClosed:  // declined: reported, not reopened
+      report.pull_request_action = "left closed";
+      report.notices.push_back(fmt::format(
+          "pull request #{} for {} was closed without merging; not reopening it until the "
+          "change grows",
+          ensured->request.number, options_.push_branch));
+      break;
+  }
   spdlog::info("pull request #{} {} url={} head={} base={}", ensured->request.number,
                report.pull_request_action, ensured->request.url, options_.push_branch,
                options_.branch);

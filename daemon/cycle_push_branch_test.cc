@@ -140,6 +140,21 @@ TEST_F(CyclePushBranchTest, PushesTheBranchTagsTheSourceAndOpensOnePullRequest) 
   EXPECT_EQ(pulls_.pulls[0].title, "Auto-release localhost:5000/web:v3");
 }
 
+TEST_F(CyclePushBranchTest, APullRequestClosedUnmergedIsNotReopenedForTheSameChange) {
+  ASSERT_TRUE(Run().ok());
+  pulls_.pulls[0].open = false;  // a reviewer said no
+  CycleReport same = Run();
+  ASSERT_TRUE(same.ok());
+  EXPECT_EQ(same.pull_request_action, "left closed");
+  EXPECT_EQ(pulls_.pulls.size(), 1u);
+  EXPECT_THAT(same.notices, ::testing::Contains(HasSubstr("closed without merging")));
+  tags_.push_back({"v3", "", At(3), ""});
+  CycleReport grown = Run();
+  ASSERT_TRUE(grown.ok());
+  EXPECT_EQ(grown.pull_request_action, "created");
+  EXPECT_EQ(pulls_.pulls.size(), 2u);
+}
+
 TEST_F(CyclePushBranchTest, APullRequestFailureIsACycleErrorAfterThePush) {
   pulls_.fail = Error{ErrorKind::kUnauthorized, "GitHub API GET /repos/a/b/pulls: HTTP 401"};
   CycleReport report = Run();

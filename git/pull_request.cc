@@ -186,6 +186,13 @@ std::unique_ptr<PullRequestClient> NewPullRequestClient(const PrTarget& target, 
 Result<EnsureOutcome> EnsurePullRequest(PullRequestClient& client, const PullRequestSpec& spec) {
   Result<std::vector<PullRequest>> open = client.ListOpen(spec.head, spec.base);
   if (!open) return Fail(open.error());
+  if (open->empty() && !spec.pushed) {
+    Result<std::optional<PullRequest>> latest = client.Latest(spec.head, spec.base);
+    if (!latest) return Fail(latest.error());
+    if (latest->has_value() && !(*latest)->open && !(*latest)->merged) {
+      return EnsureOutcome{EnsureOutcome::Action::kLeftClosed, std::move(**latest)};
+    }
+  }
   if (open->empty()) {
     Result<PullRequest> created = client.Create(spec);
     if (created) return EnsureOutcome{EnsureOutcome::Action::kCreated, std::move(*created)};

@@ -74,6 +74,9 @@ struct PullRequestSpec {
   std::string title;
   std::string body;
   std::vector<std::string> labels;  // --git-pr-label
+  // False when the push branch was not pushed this cycle (it holds what it
+  // held): a request closed unmerged since is then a "no" and stays closed.
+  bool pushed = true;
 };
 
 // One provider's API.
@@ -100,7 +103,7 @@ std::unique_ptr<PullRequestClient> NewPullRequestClient(const PrTarget& target, 
                                                         HttpClient& http);
 
 struct EnsureOutcome {
-  enum class Action { kCreated, kUpdated, kUnchanged };
+  enum class Action { kCreated, kUpdated, kUnchanged, kLeftClosed };
   Action action = Action::kUnchanged;
   PullRequest request;
 };
@@ -109,7 +112,9 @@ struct EnsureOutcome {
 // the spec's title and body: creates it when there is none, updates its
 // title and body when they differ, and never opens a second one (with
 // several open, the oldest is kept up to date). A create refused because
-// one appeared meanwhile (409/422) is settled by updating that one.
+// one appeared meanwhile (409/422) is settled by updating that one. When
+// none is open, spec.pushed is false and the latest one was closed without
+// merging, nothing is created (kLeftClosed: someone declined this change).
 [[nodiscard]] Result<EnsureOutcome> EnsurePullRequest(PullRequestClient& client,
                                                       const PullRequestSpec& spec);
 

@@ -172,6 +172,30 @@ TEST(GitHubClientTest, ACreateRefusedAsDuplicateSettlesOnTheExistingOne) {
   EXPECT_EQ(out->request.number, 5);
 }
 
+TEST(EnsurePullRequestTest, AClosedRequestStaysClosedUntilTheBranchIsPushedAgain) {
+  auto http =
+      Scripted({{"GET /repos/team/manifests/pulls?state=open&head=team%3Atagflow%2Fimages&base=main"
+                 "&per_page=100",
+                 {200, "[]"}},
+                {"GET /repos/team/manifests/pulls?state=all&head=team%3Atagflow%2Fimages&base=main"
+                 "&per_page=1&sort=created&direction=desc",
+                 {200, R"([{"number":8,"title":"t","state":"closed","merged_at":null}])"}},
+                {"POST /repos/team/manifests/pulls", {201, R"({"number":9,"state":"open"})"}},
+                {"POST /repos/team/manifests/issues/9/labels", {200, "[]"}}});
+  auto client = NewPullRequestClient(Target(PrProvider::kGitHub), kToken, http);
+  PullRequestSpec same = Spec();
+  same.pushed = false;
+  auto declined = EnsurePullRequest(*client, same);
+  ASSERT_TRUE(declined) << declined.error().message;
+  EXPECT_EQ(declined->action, EnsureOutcome::Action::kLeftClosed);
+  EXPECT_EQ(declined->request.number, 8);
+  EXPECT_EQ(http.requests().size(), 2u) << "nothing created";
+  auto grown = EnsurePullRequest(*client, Spec());  // pushed: a new proposal
+  ASSERT_TRUE(grown) << grown.error().message;
+  EXPECT_EQ(grown->action, EnsureOutcome::Action::kCreated);
+  EXPECT_EQ(grown->request.number, 9);
+}
+
 TEST(PrApiTest, ErrorsNameProviderStatusAndMessageButNeverTheToken) {
   FakeHttpClient http([](const HttpRequest&) -> Result<HttpResponse> {
     return FakeHttpClient::Reply(
