@@ -171,6 +171,14 @@ TEST_P(PullRequestE2eTest, CreatesUpdatesNeverDuplicatesAndReports401) {
   EXPECT_THAT(pulls[0].body, HasSubstr(web_ + ":v3"));
   ExpectOneCommitOnMaster(repo, "v3");
 
+  // 3b. Closed without merging: a "no" to this change, not reopened.
+  forge.Close(1, /*merged=*/false);
+  RunResult declined = TagflowWithEnv(args, {{"TAGFLOW_GIT_PR_TOKEN", kToken}});
+  ASSERT_EQ(declined.exit_code, 0) << declined.output;
+  ASSERT_EQ(forge.PullRequests().size(), 1u);
+  EXPECT_EQ(forge.PullRequests()[0].state, "closed");
+  EXPECT_THAT(declined.output, HasSubstr("closed without merging"));
+
   // 4. A rejected token: a clear failure, the branch still pushed, no token in the logs.
   registry_.PushImage("team/web", "v4", {.created = Day(6)});
   RunResult refused = TagflowWithEnv(args, {{"TAGFLOW_GIT_PR_TOKEN", "fake-wrong-token-7"}});
