@@ -7,6 +7,8 @@
 #include <regex>
 #include <stdexcept>
 
+#include "base/url.h"
+
 namespace tagflow::testing {
 namespace {
 
@@ -31,22 +33,6 @@ int IntParam(const httplib::Request& req, const char* name, int fallback) {
   }
 }
 
-// Percent-encodes all but unreserved characters, as GitLab wants a project id.
-std::string Encode(const std::string& s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
-
 std::string WebUrl(ForgeApiServer::Kind kind, const std::string& owner, const std::string& repo,
                    int number) {
   switch (kind) {
@@ -69,23 +55,9 @@ ForgeApiServer::ForgeApiServer(Kind kind, std::string owner, std::string repo, s
       repo_(std::move(repo)),
       token_(std::move(token)),
       server_(std::make_unique<httplib::Server>()) {
-  auto handler = [this](const httplib::Request& req, httplib::Response& res) { Handle(req, res); };
-  server_->Get(".*", handler);
-  server_->Post(".*", handler);
-  server_->Put(".*", handler);
-  server_->Patch(".*", handler);
-  server_->Delete(".*", handler);
-  port_ = server_->bind_to_any_port("127.0.0.1");
-  if (port_ <= 0) throw std::runtime_error("ForgeApiServer: cannot bind 127.0.0.1");
-  thread_ = std::thread([this] { server_->listen_after_bind(); });
-  auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (!server_->is_running()) {
-    if (std::chrono::steady_clock::now() > give_up) {
-      thread_.join();
-      throw std::runtime_error("ForgeApiServer: server thread did not start");
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
+  port_ = ServeOnLoopback(
+      *server_, [this](const httplib::Request& req, httplib::Response& res) { Handle(req, res); },
+      thread_, "ForgeApiServer");
 }
 
 ForgeApiServer::~ForgeApiServer() {
@@ -301,7 +273,7 @@ void ForgeApiServer::GitLab(const std::string& method, const std::string& path,
                 {"web_url", WebUrl(kind_, owner_, repo_, pr.number)}};
   };
   // The project id is the URL-encoded path: "/" must arrive as %2F.
-  const std::string project = "/api/v4/projects/" + Encode(owner_ + "/" + repo_);
+  const std::string project = "/api/v4/projects/" + UrlEncode(owner_ + "/" + repo_);
   if (!path.starts_with(project + "/")) {
     return Reply(res, 404, {{"message", "404 Project Not Found"}});
   }

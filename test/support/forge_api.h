@@ -29,12 +29,6 @@
 
 #include "test/support/http_sink.h"  // RecordedRequest
 
-namespace httplib {
-class Server;
-struct Request;
-struct Response;
-}  // namespace httplib
-
 namespace tagflow::testing {
 
 class ForgeApiServer {
