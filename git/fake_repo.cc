@@ -208,6 +208,7 @@ Result<void> FakeGitRepo::ForcePushBranch(const std::string& branch) {
   std::lock_guard lock(remote_.mutex_);
   if (auto error = remote_.Enter(FakeGitRemote::Op::kForcePush)) return Fail(*error);
   if (head_.empty()) return Fail(ErrorKind::kNotFound, "fake clone: Sync first");
+  if (branch.empty()) return Fail(ErrorKind::kInvalidInput, "fake clone: no branch name");
   remote_.branches_[branch] = head_;
   return {};
 }

@@ -94,7 +94,8 @@ class GitRepo {
   [[nodiscard]] virtual Result<std::string> FetchBranch(const std::string& branch) = 0;
 
   // Pushes Head() to remote branch `branch`, forced: only for a branch that
-  // tagflow owns, never --git-branch. kUnauthorized when the server refuses.
+  // tagflow owns (kInvalidInput for --git-branch itself). kUnauthorized when
+  // the server refuses.
   [[nodiscard]] virtual Result<void> ForcePushBranch(const std::string& branch) = 0;
 
   // Deletes remote branch `branch`; succeeds when it is already gone.
