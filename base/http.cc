@@ -184,8 +184,11 @@ Result<HttpResponse> CurlHttpClient::SendOnce(const HttpRequest& request,
                    static_cast<long>(std::clamp<int64_t>(timeout.count(), 1, 10'000)));
   if (request.method == "HEAD") {
     curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
-  } else if (request.method == "POST") {
+  } else if (request.method == "POST" || request.method == "PATCH" || request.method == "PUT") {
     curl_easy_setopt(h, CURLOPT_POST, 1L);
+    // PATCH and PUT send their body as POST does, under their own verb.
+    if (request.method != "POST")
+      curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, request.method.c_str());
     curl_easy_setopt(h, CURLOPT_POSTFIELDS, request.body.data());
     curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
     headers = curl_slist_append(headers, "Expect:");  // no 100-continue round trip

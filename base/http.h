@@ -19,11 +19,11 @@
 namespace tagflow {
 
 struct HttpRequest {
-  std::string method = "GET";  // GET, HEAD or POST
+  std::string method = "GET";  // GET, HEAD, POST, PATCH or PUT
   std::string url;
   // Header name and value pairs, sent as given.
   std::vector<std::pair<std::string, std::string>> headers;
-  std::string body;  // POST only
+  std::string body;  // POST, PATCH and PUT only
   // Whole-request deadline (connect, redirects and body included).
   std::chrono::milliseconds timeout{30'000};
   // When false, a 3xx is returned as it is (webhook URLs must not wander).

@@ -155,6 +155,22 @@ TEST(CurlHttpClientTest, HeadHasNoBodyAndBadUrlsAreInvalid) {
   EXPECT_EQ(http.Send(Get("ftp://127.0.0.1/x")).error().kind, ErrorKind::kInvalidInput);
 }
 
+TEST(CurlHttpClientTest, PatchAndPutSendTheirVerbAndBody) {
+  HttpSink sink;
+  CurlHttpClient http({});
+  for (const char* method : {"PATCH", "PUT"}) {
+    HttpRequest r = Get(sink.Url("/api/v1/x"));
+    r.method = method;
+    r.body = R"({"title":"t"})";
+    ASSERT_TRUE(http.Send(r));
+  }
+  auto sent = sink.Requests();
+  ASSERT_EQ(sent.size(), 2u);
+  EXPECT_EQ(sent[0].method, "PATCH");
+  EXPECT_EQ(sent[1].method, "PUT");
+  for (const auto& s : sent) EXPECT_EQ(s.body, R"({"title":"t"})");
+}
+
 TEST(UrlTest, ParsesResolvesAndEncodes) {
   auto u = ParseUrl("https://user:pw@Reg.Example:5000/v2/?x=1");
   ASSERT_TRUE(u);

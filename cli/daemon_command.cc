@@ -21,6 +21,8 @@
 #include "daemon/daemon.h"
 #include "daemon/image_source.h"
 #include "git/libgit2_repo.h"
+#include "git/pull_request.h"
+#include "git/push_branch.h"
 #include "manifest/real_filesystem.h"
 #include "notify/http_sender.h"
 #include "notify/notifier.h"
@@ -49,6 +51,15 @@ struct DaemonFlags {
   bool once = false;
   bool dry_run = false;
   LogFlags log;
+  // --git-push-branch and --git-pr* (git/push_branch.h, git/pull_request.h).
+  std::string push_branch;
+  std::string pr_provider;
+  std::string pr_api_url;
+  std::string pr_token_file;
+  std::vector<std::string> pr_labels;
+  // Derived by CheckFlags: where the pull requests go, and the token.
+  std::optional<git::PrTarget> pr_target;
+  std::string pr_token;
 };
 
 int Usage(CliContext& ctx, const std::string& message) {
@@ -102,6 +113,34 @@ rlim_t RaiseOpenFileLimit() {
   return limit.rlim_cur;
 }
 
+// --git-push-branch and --git-pr*: usage errors, or the PR target and token.
+std::optional<std::string> CheckPushBranchFlags(DaemonFlags& f) {
+  if (!f.push_branch.empty()) {
+    if (Result<void> r = git::ValidatePushBranch(f.git.branch, f.push_branch); !r) {
+      return r.error().message;
+    }
+  }
+  if (f.pr_provider.empty()) {
+    if (!f.pr_api_url.empty() || !f.pr_token_file.empty() || !f.pr_labels.empty()) {
+      return "--git-pr-api-url, --git-pr-token-file and --git-pr-label need --git-pr";
+    }
+    return std::nullopt;
+  }
+  Result<git::PrProvider> provider = git::ParsePrProvider(f.pr_provider);
+  if (!provider) return provider.error().message;
+  if (f.push_branch.empty()) {
+    return "--git-pr needs --git-push-branch: pull requests come from tagflow's own branch";
+  }
+  Result<git::PrTarget> target = git::PrTargetFor(*provider, f.git.url, f.pr_api_url);
+  if (!target) return target.error().message;
+  Result<std::string> token =
+      git::ReadPrToken(f.pr_token_file, std::getenv("TAGFLOW_GIT_PR_TOKEN"));
+  if (!token) return token.error().message;
+  f.pr_target = std::move(*target);
+  f.pr_token = std::move(*token);
+  return std::nullopt;
+}
+
 // Usage errors (exit 2) before anything starts; also fills derived options.
 std::optional<std::string> CheckFlags(DaemonFlags& f) {
   if (Result<void> r = SetupLogging(f.log.format, f.log.level); !r) return r.error().message;
@@ -114,7 +153,7 @@ std::optional<std::string> CheckFlags(DaemonFlags& f) {
       notify::SlackTokenFromFlag(f.notify.slack_token, std::getenv("TAGFLOW_SLACK_TOKEN"));
   if (!token) return token.error().message;
   f.notify.slack_token = std::move(*token);
-  return std::nullopt;
+  return CheckPushBranchFlags(f);
 }
 
 daemon::DaemonConfig ConfigOf(const DaemonFlags& f) {
@@ -127,6 +166,8 @@ daemon::DaemonConfig ConfigOf(const DaemonFlags& f) {
   c.cycle.ci_skip_message = f.ci_skip_message;
   c.cycle.dry_run = f.dry_run;
   c.cycle.readonly = f.readonly;
+  c.cycle.push_branch = f.push_branch;
+  c.cycle.pr_labels = f.pr_labels;
   c.automation_interval = f.automation_interval;
   c.git_poll_interval = f.git_poll_interval;
   c.listen = f.listen;
@@ -146,6 +187,7 @@ struct RealEdges {
   std::unique_ptr<HttpClient> http;  // the notifier's
   std::unique_ptr<notify::HttpSender> sender;
   std::unique_ptr<notify::Notifier> notifier;
+  std::unique_ptr<git::PullRequestClient> pull_requests;  // with --git-pr
 
   // Opens everything; errors are configuration errors (exit 2).
   Result<void> Open(const DaemonFlags& f) {
@@ -158,6 +200,7 @@ struct RealEdges {
     if (!opened) return Fail(opened.error());
     repo = std::move(*opened);
     http = std::make_unique<CurlHttpClient>(CurlHttpClient::Options{});
+    if (f.pr_target) pull_requests = git::NewPullRequestClient(*f.pr_target, f.pr_token, *http);
     sender = std::make_unique<notify::HttpSender>(*http);
     notify::NotifierOptions notify_options = f.notify;
     notify_options.git_url = f.git.url;  // for commit links only (notify/links.h)
@@ -168,7 +211,7 @@ struct RealEdges {
   }
 
   daemon::DaemonEdges Edges() {
-    return {*repo, fs, *images, clock, notifier.get(), &registry->metrics()};
+    return {*repo, fs, *images, clock, notifier.get(), &registry->metrics(), pull_requests.get()};
   }
 };
 
@@ -202,6 +245,10 @@ int RunOnce(daemon::Daemon& d, const DaemonFlags& f, RealEdges& edges, CliContex
                            c.to.String());
   }
   if (!report.commit.empty()) ctx.out << "commit " << report.commit << "\n";
+  if (!report.pull_request_url.empty()) {
+    ctx.out << "pull request " << report.pull_request_url << " (" << report.pull_request_action
+            << ")\n";
+  }
   edges.notifier->Stop(edges.clock.Now() + std::chrono::seconds(10));
   return report.ok() && !report.stopped ? kExitOk : kExitFailed;
 }
@@ -290,6 +337,19 @@ void AddDaemonCommand(CLI::App& app, CliContext& ctx) {
                   "Google Chat incoming-webhook URL (a secret)");
   cmd->add_option("--git-web-url", f->notify.git_web_url,
                   "Web page of the repository, for commit links (default: from --git-url)");
+  cmd->add_option("--git-push-branch", f->push_branch,
+                  "Push to this branch of tagflow's own (force-pushed, one commit on top of "
+                  "--git-branch) instead of --git-branch");
+  cmd->add_option("--git-pr", f->pr_provider,
+                  "Keep a pull request from --git-push-branch to --git-branch open: github, "
+                  "gitlab or gitea");
+  cmd->add_option("--git-pr-api-url", f->pr_api_url,
+                  "API base URL of --git-pr (default: from the host of --git-url)");
+  cmd->add_option("--git-pr-token-file", f->pr_token_file,
+                  "File holding the API token of --git-pr (TAGFLOW_GIT_PR_TOKEN holds the token "
+                  "itself)");
+  cmd->add_option("--git-pr-label", f->pr_labels, "Label of new pull requests (repeatable)")
+      ->delimiter(',');
   cmd->add_option("--listen", f->listen, "Address of the HTTP endpoints")->capture_default_str();
   cmd->add_option("--health-listen", f->health_listen,
                   "Second address serving only /healthz and /readyz, for probes (default: none)");

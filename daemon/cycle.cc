@@ -209,8 +209,11 @@ CycleReport Cycle::Run(const std::vector<std::string>& reasons) {
     }
     return out;
   };
-  git::EditCommitPushOutcome pushed = git::EditCommitPush(
-      deps_.git, edit, {options_.max_push_attempts, options_.branch, deps_.stopping});
+  git::EditCommitPushOutcome pushed =
+      options_.push_branch.empty()
+          ? git::EditCommitPush(deps_.git, edit,
+                                {options_.max_push_attempts, options_.branch, deps_.stopping})
+          : PushToBranch(edit, applied, report);
 
   using Step = git::EditCommitPushOutcome::Step;
   report.synced = pushed.syncs > 0;

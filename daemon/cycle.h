@@ -16,6 +16,8 @@
 #include "base/clock.h"
 #include "base/metrics.h"
 #include "daemon/plan.h"
+#include "git/edit.h"
+#include "git/pull_request.h"
 #include "git/repo.h"
 #include "manifest/filesystem.h"
 #include "notify/event.h"
@@ -37,6 +39,10 @@ struct CycleOptions {
   bool dry_run = false;       // plan and report, change nothing
   bool readonly = false;      // --git-readonly: report only, never push
   int max_push_attempts = 3;  // pushes tried before giving up on conflicts
+  // --git-push-branch: commit on top of `branch` and force-push here instead
+  // ("" = push to `branch`); see git/push_branch.h.
+  std::string push_branch;
+  std::vector<std::string> pr_labels;  // --git-pr-label, for new pull requests
 };
 
 // Scans image repositories; the daemon passes registry::Scanner::Scan.
@@ -52,6 +58,9 @@ struct CycleDeps {
   Metrics* metrics = nullptr;                   // optional
   notify::Notifier* notifier = nullptr;         // optional
   const std::atomic<bool>* stopping = nullptr;  // optional: SIGTERM asks to stop early
+  // Optional, with options.push_branch: keeps one open pull request from the
+  // push branch to the branch (--git-pr).
+  git::PullRequestClient* pull_requests = nullptr;
 };
 
 struct CycleReport {
@@ -70,6 +79,14 @@ struct CycleReport {
   std::vector<notify::EventError> error_details;
   std::vector<std::string> notices;           // logged, not failures
   std::vector<manifest::Workload> workloads;  // the last scan, for the API
+  // With a push branch: the commit it holds for this plan ("" when none),
+  // whether it already held it, whether it was deleted (merged), and the
+  // pull request kept for it (--git-pr).
+  std::string push_branch_commit;
+  bool push_branch_up_to_date = false;
+  bool push_branch_deleted = false;
+  std::string pull_request_url;
+  std::string pull_request_action;  // "created", "updated", "unchanged", "left closed" or ""
 
   bool ok() const { return errors.empty(); }
 };
@@ -97,6 +114,14 @@ class Cycle {
                                    std::vector<std::string>& files,
                                    std::vector<notify::EventError>& errors);
   bool Stopping() const { return deps_.stopping && deps_.stopping->load(); }
+  // Runs the edit with options_.push_branch (git::EditCommitPushBranch) and,
+  // after a push or when the branch is up to date, the pull request step;
+  // fills the push-branch fields of `report` (cycle_push_branch.cc).
+  git::EditCommitPushOutcome PushToBranch(const git::EditFn& edit,
+                                          const std::vector<PlannedChange>& applied,
+                                          CycleReport& report);
+  void EnsurePullRequest(const std::string& message, const std::vector<PlannedChange>& applied,
+                         CycleReport& report);
   void Finish(CycleReport& report, double seconds);
   // Tells the notifier about the cycle (DESIGN.md §1.8): a success when it
   // pushed (carrying the cycle's errors, if any, so that it never counts as
@@ -106,6 +131,10 @@ class Cycle {
   CycleDeps deps_;
   CycleOptions options_;
 };
+
+// The body of the pull request for `changes` (--git-pr): one Markdown line
+// per change, `workload` container `c`: `old ref` -> `new ref`.
+std::string PullRequestBody(const std::vector<PlannedChange>& changes);
 
 // Declares the cycle's metric families on `metrics`.
 void DescribeCycleMetrics(Metrics& metrics);

@@ -26,7 +26,8 @@ CycleDeps MakeCycleDeps(const DaemonEdges& e, Metrics& metrics, const std::atomi
       e.clock,
       &metrics,
       e.notifier,
-      &stop};
+      &stop,
+      e.pull_requests};
 }
 
 }  // namespace

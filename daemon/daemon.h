@@ -63,6 +63,7 @@ struct DaemonEdges {
   Clock& clock;
   notify::Notifier* notifier = nullptr;                     // optional
   const registry::RegistryStats* registry_stats = nullptr;  // optional, for /metrics
+  git::PullRequestClient* pull_requests = nullptr;          // optional: --git-pr
 };
 
 class Daemon {

@@ -5,6 +5,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "base/encoding.h"
+
 namespace tagflow::git {
 namespace fs = std::filesystem;
 namespace {
@@ -182,6 +184,65 @@ Result<bool> FakeGitRepo::MoveTag(const std::string& tag, const std::string& com
 Result<std::string> FakeGitRepo::Head() const {
   if (head_.empty()) return Fail(ErrorKind::kNotFound, "fake clone: Sync first");
   return head_;
+}
+
+std::string FakeGitRemote::Branch(const std::string& name) const {
+  std::lock_guard lock(mutex_);
+  auto it = branches_.find(name);
+  return it == branches_.end() ? "" : it->second;
+}
+
+void FakeGitRemote::SetBranch(const std::string& name, const std::string& commit) {
+  std::lock_guard lock(mutex_);
+  branches_[name] = commit;
+}
+
+Result<std::string> FakeGitRepo::FetchBranch(const std::string& branch) {
+  std::lock_guard lock(remote_.mutex_);
+  if (auto error = remote_.Enter(FakeGitRemote::Op::kFetchBranch)) return Fail(*error);
+  auto it = remote_.branches_.find(branch);
+  return it == remote_.branches_.end() ? "" : it->second;
+}
+
+Result<void> FakeGitRepo::ForcePushBranch(const std::string& branch) {
+  std::lock_guard lock(remote_.mutex_);
+  if (auto error = remote_.Enter(FakeGitRemote::Op::kForcePush)) return Fail(*error);
+  if (head_.empty()) return Fail(ErrorKind::kNotFound, "fake clone: Sync first");
+  if (branch.empty()) return Fail(ErrorKind::kInvalidInput, "fake clone: no branch name");
+  remote_.branches_[branch] = head_;
+  return {};
+}
+
+Result<void> FakeGitRepo::DeleteBranch(const std::string& branch) {
+  std::lock_guard lock(remote_.mutex_);
+  if (auto error = remote_.Enter(FakeGitRemote::Op::kDeleteBranch)) return Fail(*error);
+  remote_.branches_.erase(branch);
+  return {};
+}
+
+Result<CommitSummary> FakeGitRepo::ReadCommit(const std::string& commit) const {
+  std::lock_guard lock(remote_.mutex_);
+  auto it = remote_.commits_.find(commit);
+  if (it == remote_.commits_.end()) {
+    return Fail(ErrorKind::kNotFound, fmt::format("fake clone: no commit {}", commit));
+  }
+  std::string tree;
+  for (const auto& [path, contents] : it->second.files) {
+    tree += fmt::format("{}:{}:{}\n", path, contents.size(), contents);
+  }
+  CommitSummary out{.id = commit, .tree = Sha256Digest(tree), .message = it->second.message};
+  if (!it->second.parent.empty()) out.parents.push_back(it->second.parent);
+  return out;
+}
+
+Result<bool> FakeGitRepo::IsAncestor(const std::string& ancestor, const std::string& commit) const {
+  std::lock_guard lock(remote_.mutex_);
+  for (const std::string* id : {&ancestor, &commit}) {
+    if (!remote_.commits_.contains(*id)) {
+      return Fail(ErrorKind::kNotFound, fmt::format("fake clone: no commit {}", *id));
+    }
+  }
+  return remote_.IsAncestor(ancestor, commit);
 }
 
 }  // namespace tagflow::git

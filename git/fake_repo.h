@@ -27,7 +27,7 @@ namespace tagflow::git {
 class FakeGitRemote {
  public:
   using Files = std::map<std::string, std::string>;  // relative path -> contents
-  enum class Op { kSync, kCommit, kPush, kMoveTag };
+  enum class Op { kSync, kCommit, kPush, kMoveTag, kFetchBranch, kForcePush, kDeleteBranch };
 
   struct CommitInfo {
     std::string id;
@@ -51,6 +51,11 @@ class FakeGitRemote {
   std::optional<CommitInfo> Find(const std::string& id) const;
   std::map<std::string, std::string> Tags() const;
 
+  // Another branch than the main one ("" when absent): a push branch.
+  std::string Branch(const std::string& name) const;
+  // Points branch `name` at `commit` (a known commit) as a human would push.
+  void SetBranch(const std::string& name, const std::string& commit);
+
   // The next call of `op` (on any clone) fails with `error`, changing nothing.
   void FailNext(Op op, Error error);
   // How many times `op` was called (failed calls included).
@@ -66,6 +71,7 @@ class FakeGitRemote {
   std::map<std::string, CommitInfo> commits_;
   std::string head_;
   std::map<std::string, std::string> tags_;
+  std::map<std::string, std::string> branches_;  // other branches: name -> commit
   std::map<Op, std::vector<Error>> failures_;
   std::map<Op, int> calls_;
   int next_id_ = 1;
@@ -86,6 +92,11 @@ class FakeGitRepo final : public GitRepo {
   Result<void> Push() override;
   Result<bool> MoveTag(const std::string& tag, const std::string& commit) override;
   Result<std::string> Head() const override;
+  Result<std::string> FetchBranch(const std::string& branch) override;
+  Result<void> ForcePushBranch(const std::string& branch) override;
+  Result<void> DeleteBranch(const std::string& branch) override;
+  Result<CommitSummary> ReadCommit(const std::string& commit) const override;
+  Result<bool> IsAncestor(const std::string& ancestor, const std::string& commit) const override;
 
  private:
   FakeGitRemote& remote_;

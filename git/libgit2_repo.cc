@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <charconv>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include "git/deadline.h"
@@ -114,6 +115,11 @@ class Libgit2Repo final : public GitRepo {
   Result<void> Push() override;
   Result<bool> MoveTag(const std::string& tag, const std::string& commit) override;
   Result<std::string> Head() const override;
+  Result<std::string> FetchBranch(const std::string& branch) override;
+  Result<void> ForcePushBranch(const std::string& branch) override;
+  Result<void> DeleteBranch(const std::string& branch) override;
+  Result<CommitSummary> ReadCommit(const std::string& commit) const override;
+  Result<bool> IsAncestor(const std::string& ancestor, const std::string& commit) const override;
 
  private:
   // Callback state of one network operation.
@@ -141,6 +147,9 @@ class Libgit2Repo final : public GitRepo {
                            NetworkDeadline& deadline);
   // The commit the remote ref `name` points at (peeled), "" when absent.
   Result<std::string> RemoteRefTarget(const std::string& name, NetworkDeadline& deadline);
+  // Fetches remote `branch` into refs/remotes/origin/<branch>; the head, or
+  // nullopt when the remote has no such branch.
+  Result<std::optional<git_oid>> FetchTracking(const std::string& branch);
   // The first parent of `commit` in the clone, "" when it has none.
   std::string ParentOf(const std::string& commit) const;
 
@@ -285,32 +294,39 @@ Error Libgit2Repo::NetworkError(int code, std::string_view action, const Session
   return fail(ErrorKind::kTransient, LastGitError());
 }
 
-Result<std::string> Libgit2Repo::Sync() {
-  const std::string tracking = "refs/remotes/origin/" + options_.branch;
-  const std::string action = fmt::format("fetching branch {} from", options_.branch);
-  git_oid head;
-  {
-    NetworkDeadline deadline(options_.timeout);
-    Session session{this, &deadline};
-    auto remote = NewRemote();
-    if (!remote) return Fail(remote.error());
-    // A stale tracking ref must not pass for a branch the remote deleted.
-    git_reference_remove(repo_.get(), tracking.c_str());
-    std::string refspec = fmt::format("+refs/heads/{}:{}", options_.branch, tracking);
-    char* specs[] = {refspec.data()};
-    git_strarray refspecs{specs, 1};
-    git_fetch_options fetch = GIT_FETCH_OPTIONS_INIT;
-    fetch.callbacks = Callbacks(&session);
-    fetch.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
-    fetch.update_fetchhead = 0;
-    if (int rc = git_remote_fetch(remote->get(), &refspecs, &fetch, "tagflow: sync"); rc < 0) {
-      return Fail(NetworkError(rc, action, session));
-    }
-    if (git_reference_name_to_id(&head, repo_.get(), tracking.c_str()) < 0) {
-      return Fail(ErrorKind::kNotFound,
-                  fmt::format("{} {}: the branch does not exist", action, redacted_url_));
-    }
+Result<std::optional<git_oid>> Libgit2Repo::FetchTracking(const std::string& branch) {
+  const std::string tracking = "refs/remotes/origin/" + branch;
+  const std::string action = fmt::format("fetching branch {} from", branch);
+  NetworkDeadline deadline(options_.timeout);
+  Session session{this, &deadline};
+  auto remote = NewRemote();
+  if (!remote) return Fail(remote.error());
+  // A stale tracking ref must not pass for a branch the remote deleted.
+  git_reference_remove(repo_.get(), tracking.c_str());
+  std::string refspec = fmt::format("+refs/heads/{}:{}", branch, tracking);
+  char* specs[] = {refspec.data()};
+  git_strarray refspecs{specs, 1};
+  git_fetch_options fetch = GIT_FETCH_OPTIONS_INIT;
+  fetch.callbacks = Callbacks(&session);
+  fetch.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
+  fetch.update_fetchhead = 0;
+  if (int rc = git_remote_fetch(remote->get(), &refspecs, &fetch, "tagflow: fetch"); rc < 0) {
+    return Fail(NetworkError(rc, action, session));
   }
+  git_oid head;
+  if (git_reference_name_to_id(&head, repo_.get(), tracking.c_str()) < 0) return std::nullopt;
+  return head;
+}
+
+Result<std::string> Libgit2Repo::Sync() {
+  auto fetched = FetchTracking(options_.branch);
+  if (!fetched) return Fail(fetched.error());
+  if (!fetched->has_value()) {
+    return Fail(ErrorKind::kNotFound,
+                fmt::format("fetching branch {} from {}: the branch does not exist",
+                            options_.branch, redacted_url_));
+  }
+  git_oid head = **fetched;
   git_commit* raw = nullptr;
   if (git_commit_lookup(&raw, repo_.get(), &head) < 0)
     return Fail(LocalError("reading the head of"));
@@ -522,6 +538,64 @@ Result<bool> Libgit2Repo::MoveTag(const std::string& tag, const std::string& com
                             fmt::format("pushing tag {} to", tag), deadline);
   if (!pushed) return Fail(pushed.error());
   return true;
+}
+
+Result<std::string> Libgit2Repo::FetchBranch(const std::string& branch) {
+  auto fetched = FetchTracking(branch);
+  if (!fetched) return Fail(fetched.error());
+  return fetched->has_value() ? OidHex(**fetched) : std::string();
+}
+
+Result<void> Libgit2Repo::ForcePushBranch(const std::string& branch) {
+  if (branch == options_.branch) {
+    return Invalid(fmt::format("refusing to force-push --git-branch {}", branch));
+  }
+  NetworkDeadline deadline(options_.timeout);
+  return PushRefspec(fmt::format("+refs/heads/{}:refs/heads/{}", options_.branch, branch),
+                     fmt::format("pushing branch {} to", branch), deadline);
+}
+
+Result<void> Libgit2Repo::DeleteBranch(const std::string& branch) {
+  if (branch == options_.branch) {
+    return Invalid(fmt::format("refusing to delete --git-branch {}", branch));
+  }
+  NetworkDeadline deadline(options_.timeout);
+  auto target = RemoteRefTarget("refs/heads/" + branch, deadline);
+  if (!target) return Fail(target.error());
+  if (target->empty()) return {};
+  return PushRefspec(fmt::format(":refs/heads/{}", branch),
+                     fmt::format("deleting branch {} from", branch), deadline);
+}
+
+Result<CommitSummary> Libgit2Repo::ReadCommit(const std::string& commit) const {
+  git_oid oid;
+  git_commit* raw = nullptr;
+  if (commit.size() != GIT_OID_HEXSZ || git_oid_fromstr(&oid, commit.c_str()) < 0 ||
+      git_commit_lookup(&raw, repo_.get(), &oid) < 0) {
+    return Fail(ErrorKind::kNotFound,
+                fmt::format("no commit {} in the clone of {}", commit, redacted_url_));
+  }
+  CommitPtr owned(raw);
+  CommitSummary out{.id = commit, .tree = OidHex(*git_commit_tree_id(raw))};
+  for (unsigned i = 0; i < git_commit_parentcount(raw); ++i) {
+    out.parents.push_back(OidHex(*git_commit_parent_id(raw, i)));
+  }
+  const char* message = git_commit_message_raw(raw);
+  out.message = message != nullptr ? message : "";
+  return out;
+}
+
+Result<bool> Libgit2Repo::IsAncestor(const std::string& ancestor, const std::string& commit) const {
+  for (const std::string* id : {&ancestor, &commit}) {
+    if (auto known = ReadCommit(*id); !known) return Fail(known.error());
+  }
+  if (ancestor == commit) return true;
+  git_oid a, c;
+  git_oid_fromstr(&a, ancestor.c_str());
+  git_oid_fromstr(&c, commit.c_str());
+  int rc = git_graph_descendant_of(repo_.get(), &c, &a);
+  if (rc < 0) return Fail(LocalError("walking the history of"));
+  return rc == 1;
 }
 
 Result<std::unique_ptr<GitRepo>> OpenGitRepo(const GitOptions& options) {

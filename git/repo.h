@@ -43,6 +43,14 @@ struct GitOptions {
   std::filesystem::path workdir;  // the private clone; "" = a temp dir removed on close
 };
 
+// What the push-branch logic reads of a commit.
+struct CommitSummary {
+  std::string id;
+  std::vector<std::string> parents;
+  std::string tree;     // tree id: equal trees, equal files
+  std::string message;  // as stored (ends with '\n' for tagflow's commits)
+};
+
 // A private clone of one branch. Not thread-safe: one cycle at a time.
 class GitRepo {
  public:
@@ -77,6 +85,29 @@ class GitRepo {
   // The local branch head: the remote head after Sync(), the new commit after
   // Commit(). kNotFound before the first Sync().
   [[nodiscard]] virtual Result<std::string> Head() const = 0;
+
+  // --- A branch of tagflow's own (--git-push-branch, git/push_branch.h) ---
+
+  // Fetches remote branch `branch` into the clone (no checkout; the work
+  // tree and Head() stay as they are) and returns its head, "" when the
+  // remote has no such branch.
+  [[nodiscard]] virtual Result<std::string> FetchBranch(const std::string& branch) = 0;
+
+  // Pushes Head() to remote branch `branch`, forced: only for a branch that
+  // tagflow owns (kInvalidInput for --git-branch itself). kUnauthorized when
+  // the server refuses.
+  [[nodiscard]] virtual Result<void> ForcePushBranch(const std::string& branch) = 0;
+
+  // Deletes remote branch `branch`; succeeds when it is already gone.
+  [[nodiscard]] virtual Result<void> DeleteBranch(const std::string& branch) = 0;
+
+  // A commit of the clone (synced or fetched). kNotFound when unknown.
+  [[nodiscard]] virtual Result<CommitSummary> ReadCommit(const std::string& commit) const = 0;
+
+  // Whether `ancestor` is `commit` or reachable from it through parents;
+  // both must be in the clone (kNotFound otherwise).
+  [[nodiscard]] virtual Result<bool> IsAncestor(const std::string& ancestor,
+                                                const std::string& commit) const = 0;
 };
 
 }  // namespace tagflow::git

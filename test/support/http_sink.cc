@@ -17,6 +17,32 @@ std::string RecordedRequest::Header(std::string_view name) const {
   return "";
 }
 
+int ServeOnLoopback(httplib::Server& server,
+                    const std::function<void(const httplib::Request&, httplib::Response&)>& handler,
+                    std::thread& thread, const std::string& who) {
+  server.Get(".*", handler);
+  server.Post(".*", handler);
+  server.Put(".*", handler);
+  server.Patch(".*", handler);
+  server.Delete(".*", handler);
+  int port = server.bind_to_any_port("127.0.0.1");
+  if (port <= 0) throw std::runtime_error(who + ": cannot bind 127.0.0.1");
+  // The socket listens from here on; connections wait in the backlog until
+  // the accept loop below runs.
+  thread = std::thread([&server] { server.listen_after_bind(); });
+  // stop() is a no-op until the accept loop runs; wait for it so that a stop
+  // right after construction cannot leave the thread blocked in accept().
+  auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!server.is_running()) {
+    if (std::chrono::steady_clock::now() > give_up) {
+      thread.join();  // listen_after_bind() returned: the accept loop failed
+      throw std::runtime_error(who + ": server thread did not start");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  return port;
+}
+
 HttpSink::HttpSink() : server_(std::make_unique<httplib::Server>()) {
   auto handler = [this](const httplib::Request& req, httplib::Response& res) {
     RecordedRequest recorded{req.method, req.path, "", {}, req.body};
@@ -39,28 +65,8 @@ HttpSink::HttpSink() : server_(std::make_unique<httplib::Server>()) {
     }
     res.set_content(reply.body, reply.content_type);
   };
-  server_->Get(".*", handler);
-  server_->Post(".*", handler);
-  server_->Put(".*", handler);
-  server_->Patch(".*", handler);
-  server_->Delete(".*", handler);
   server_->Options(".*", handler);
-
-  port_ = server_->bind_to_any_port("127.0.0.1");
-  if (port_ <= 0) throw std::runtime_error("HttpSink: cannot bind 127.0.0.1");
-  // The socket listens from here on; connections wait in the backlog until
-  // the accept loop below runs.
-  thread_ = std::thread([this] { server_->listen_after_bind(); });
-  // stop() is a no-op until the accept loop runs; wait for it so that Stop()
-  // right after construction cannot leave the thread blocked in accept().
-  auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (!server_->is_running()) {
-    if (std::chrono::steady_clock::now() > give_up) {
-      thread_.join();  // listen_after_bind() returned: the accept loop failed
-      throw std::runtime_error("HttpSink: server thread did not start");
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
+  port_ = ServeOnLoopback(*server_, handler, thread_, "HttpSink");
 }
 
 HttpSink::~HttpSink() { Stop(); }

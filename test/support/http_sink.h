@@ -11,6 +11,7 @@
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -21,7 +22,9 @@
 
 namespace httplib {
 class Server;
-}
+struct Request;
+struct Response;
+}  // namespace httplib
 
 namespace tagflow::testing {
 
@@ -35,6 +38,14 @@ struct RecordedRequest {
   // The first value of header `name` (case-insensitive), "" when absent.
   std::string Header(std::string_view name) const;
 };
+
+// Routes every GET, POST, PUT, PATCH and DELETE of `server` to `handler`,
+// binds 127.0.0.1 on a free port and runs the accept loop on `thread`;
+// returns once it accepts. Returns the port; throws std::runtime_error
+// (naming `who`) when it cannot.
+int ServeOnLoopback(httplib::Server& server,
+                    const std::function<void(const httplib::Request&, httplib::Response&)>& handler,
+                    std::thread& thread, const std::string& who);
 
 class HttpSink {
  public:
