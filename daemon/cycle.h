@@ -10,6 +10,7 @@
 #include <atomic>
 #include <functional>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,7 @@ struct CycleOptions {
   bool dry_run = false;       // plan and report, change nothing
   bool readonly = false;      // --git-readonly: report only, never push
   int max_push_attempts = 3;  // pushes tried before giving up on conflicts
+  bool cosign_keys = false;   // --cosign-key is set (tagflow.io/verify: cosign)
 };
 
 // Scans image repositories; the daemon passes registry::Scanner::Scan.
@@ -69,6 +71,10 @@ struct CycleReport {
   // error_details[i].message): what the notifier groups by stage.
   std::vector<notify::EventError> error_details;
   std::vector<std::string> notices;           // logged, not failures
+  // Tags held back by a release gate (tagflow.io/verify) in the last plan;
+  // each (container, tag, digest, reason) is logged and notified once per
+  // Cycle object, however many cycles see it again.
+  std::vector<GateSkip> skips;
   std::vector<manifest::Workload> workloads;  // the last scan, for the API
 
   bool ok() const { return errors.empty(); }
@@ -102,9 +108,15 @@ class Cycle {
   // pushed (carrying the cycle's errors, if any, so that it never counts as
   // a recovery), a failure when it had errors, CycleOk otherwise.
   void Notify(const CycleReport& report, double seconds);
+  // The skips of `report` not reported before, remembered as reported.
+  std::vector<GateSkip> NewSkips(const CycleReport& report);
 
   CycleDeps deps_;
   CycleOptions options_;
+  // image:tag -> digest, asked once per Run (re-plans after a push conflict
+  // reuse it): one HEAD per tracked tag per cycle.
+  std::map<std::string, Result<std::string>> digests_;
+  std::set<std::string> reported_skips_;  // GateSkip keys already logged and notified
 };
 
 // Declares the cycle's metric families on `metrics`.
