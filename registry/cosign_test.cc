@@ -10,6 +10,7 @@
 #include <map>
 
 #include "base/encoding.h"
+#include "test/support/process.h"
 
 namespace tagflow::registry {
 namespace {
@@ -200,10 +201,8 @@ TEST(CosignTest, ManifestRejections) {
 }
 
 TEST(CosignTest, KeyFilesAreCheckedAtLoad) {
-  auto dir = std::filesystem::temp_directory_path() /
-             ("cosign_test_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
-              std::to_string(reinterpret_cast<uintptr_t>(&dir)));
-  std::filesystem::create_directories(dir);
+  tagflow::testing::TempDir temp;
+  const std::filesystem::path& dir = temp.path();
   auto write = [&](const std::string& name, const std::string& text) {
     std::ofstream(dir / name) << text;
     return (dir / name).string();
@@ -226,7 +225,6 @@ TEST(CosignTest, KeyFilesAreCheckedAtLoad) {
     EXPECT_NE(r.error().message.find("--cosign-key " + bad), std::string::npos)
         << r.error().message;
   }
-  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
