@@ -79,7 +79,8 @@ std::vector<registry::ScanTarget> ScanTargets(const std::vector<AutomatedContain
     if (!ac.container->image.tag().empty()) t.wanted.push_back(ac.container->image.tag());
     if (ac.release.Gated()) {
       t.gated.push_back(registry::GatedPolicy{ac.filter, CurrentTag(ac.container->image),
-                                              ac.release.min_age, ac.release.verify_cosign});
+                                              ac.release.min_age, ac.release.verify_cosign,
+                                              ac.release.track_digest});
     }
     targets.push_back(std::move(t));
   }
@@ -229,6 +230,37 @@ Plan MakePlan(const std::vector<AutomatedContainer>& automated,
     }
     // Tracked and nothing moved: the written tag and digest are current.
     if (best == nullptr && image.tag() == tag && image.digest() == digest) continue;
+    // The tag was re-pushed: its new digest passes the gates too before it
+    // replaces a written one.
+    if (best == nullptr && ac.release.Gated() && !image.digest().empty()) {
+      auto meta = std::find_if(tags.begin(), tags.end(),
+                               [&](const registry::TagMetadata& m) { return m.tag == tag; });
+      std::string why;
+      if (meta == tags.end() || meta->digest != digest) {
+        why = "the scan has not read the new image yet (next cycle)";
+      } else if (std::string age = AgeGate(ac, *meta, context.now); !age.empty()) {
+        why = age;
+      } else if (ac.release.verify_cosign &&
+                 meta->signature == registry::SignatureState::kInvalid) {
+        plan.skips.push_back(GateSkip{
+            ac.workload->id, ac.container->name, image.Name(), tag, digest,
+            meta->signature_problem,
+            fmt::format("workload {} container {}: skipped {}:{} ({}): {}", ac.workload->id,
+                        ac.container->name, image.Name(), tag, digest, meta->signature_problem)});
+        continue;
+      } else if (ac.release.verify_cosign &&
+                 meta->signature != registry::SignatureState::kValid) {
+        why = "its signature is not checked yet";
+      }
+      if (!why.empty()) {
+        plan.problems.push_back(Problem(
+            ac, ErrorKind::kInvalidInput,
+            fmt::format("{}:{} was pushed again as {}; not followed yet: {}", image.Name(), tag,
+                        digest, why),
+            true));
+        continue;
+      }
+    }
     const std::string& file = ac.container->file.empty() ? ac.workload->file : ac.container->file;
     plan.changes.push_back(PlannedChange{ac.workload->id, ac.container->name, file, image,
                                          image.WithTag(tag, digest)});

@@ -226,6 +226,42 @@ TEST_F(PlanGatesTest, VerifyWithoutKeysIsAnError) {
   EXPECT_THAT(plan.problems[0].message, HasSubstr("--cosign-key"));
 }
 
+TEST_F(PlanGatesTest, ARepushedDigestPassesTheGatesBeforeItIsFollowed) {
+  Load(Deployment("registry.test/web:latest@" + kD1, "    fluxcd.io/tag.app: glob:latest\n"
+                                                     "    tagflow.io/digest: \"true\"\n"
+                                                     "    tagflow.io/verify: cosign\n"
+                                                     "    tagflow.io/min-age: 10m\n"));
+  digests_["latest"] = kD2;
+  auto latest = [&](const std::string& digest, SignatureState state, TimePoint created) {
+    TagMetadata t = Tag("latest", created, digest);
+    t.signature = state;
+    t.signature_problem = state == SignatureState::kInvalid ? "not signed" : "";
+    return t;
+  };
+  TimePoint old = clock_.Now() - minutes(60);
+  // The scan still knows the old digest: wait for it to read the new one.
+  Tags({latest(kD1, SignatureState::kValid, old)});
+  Plan plan = Run();
+  EXPECT_THAT(plan.changes, IsEmpty());
+  ASSERT_EQ(plan.problems.size(), 1u);
+  EXPECT_THAT(plan.problems[0].message, HasSubstr("not followed yet"));
+  // Read, but unsigned: skipped, said once by the cycle.
+  Tags({latest(kD2, SignatureState::kInvalid, old)});
+  plan = Run();
+  EXPECT_THAT(plan.changes, IsEmpty());
+  ASSERT_EQ(plan.skips.size(), 1u);
+  EXPECT_EQ(plan.skips[0].digest, kD2);
+  // Signed but too young.
+  Tags({latest(kD2, SignatureState::kValid, clock_.Now() - minutes(3))});
+  plan = Run();
+  EXPECT_THAT(plan.changes, IsEmpty());
+  ASSERT_EQ(plan.problems.size(), 1u);
+  EXPECT_THAT(plan.problems[0].message, HasSubstr("younger than tagflow.io/min-age 10m"));
+  // Signed and old enough.
+  clock_.Advance(minutes(7));
+  EXPECT_THAT(Refs(Run()), ElementsAre("registry.test/web:latest@" + kD2));
+}
+
 TEST_F(PlanGatesTest, GatedContainersAskTheScanForTheWalk) {
   Load(Deployment("registry.test/web:1.1.0", "    fluxcd.io/tag.app: semver:*\n"
                                              "    tagflow.io/verify: cosign\n"

@@ -269,42 +269,53 @@ Result<void> Scanner::WalkGate(const image::ImageRef& image, const GatedPolicy& 
   }
   image::TagInfo current{gate.current, std::nullopt};
   if (auto it = index.find(gate.current); it != index.end()) current = tags[it->second].Info();
-  for (const image::TagInfo& candidate : gate.filter.Select(infos)) {
-    // Never older than the current tag: what is deployed needs no gate.
-    if (candidate.tag == gate.current || !gate.filter.Newer(candidate, current)) break;
-    TagMetadata& tag = tags[index.at(candidate.tag)];
-    if (tag.deferred) return {};  // not known yet: nothing below may be decided
+  enum class Verdict { kPass, kFail, kStop };
+  // Checks `tag` against the gates, fetching what is missing.
+  auto check = [&](TagMetadata& tag) -> Result<Verdict> {
+    if (tag.deferred) return Verdict::kStop;  // not known yet: nothing below may be decided
     if (gate.min_age) {
       if (!tag.created && tag.problem.empty()) {
         if (BudgetSpent(pending)) {
           tag.deferred = true;
           tag.problem = "metadata not fetched yet (per-cycle budget spent; continues next cycle)";
-          return {};
+          return Verdict::kStop;
         }
         auto ok = Resolve(image, tag, pending);
-        if (!ok && FailsRepository(ok.error())) return ok;
+        if (!ok && FailsRepository(ok.error())) return Fail(ok.error());
         if (!ok) tag.problem = ok.error().message;
       }
-      if (!tag.created) continue;  // its age cannot be known: never a candidate
-      if (clock_.Now() - *tag.created < *gate.min_age) continue;
+      if (!tag.created) return Verdict::kFail;  // its age cannot be known: never a candidate
+      if (clock_.Now() - *tag.created < *gate.min_age) return Verdict::kFail;
     }
     if (gate.verify_cosign) {
       if (tag.signature == SignatureState::kUnchecked) {
         if (BudgetSpent(pending)) {
           tag.deferred = true;
           tag.problem = "signature not checked yet (per-cycle budget spent; continues next cycle)";
-          return {};
+          return Verdict::kStop;
         }
         auto ok = CheckSignature(image, listed, tag, pending);
-        if (!ok && FailsRepository(ok.error())) return ok;
+        if (!ok && FailsRepository(ok.error())) return Fail(ok.error());
         if (!ok) {
           tag.signature = SignatureState::kInvalid;
           tag.signature_problem = ok.error().message;
         }
       }
-      if (tag.signature != SignatureState::kValid) continue;
+      if (tag.signature != SignatureState::kValid) return Verdict::kFail;
     }
-    return {};  // the newest candidate that passes
+    return Verdict::kPass;
+  };
+  for (const image::TagInfo& candidate : gate.filter.Select(infos)) {
+    // Never older than the current tag: what is deployed needs no gate.
+    if (candidate.tag == gate.current || !gate.filter.Newer(candidate, current)) break;
+    Result<Verdict> verdict = check(tags[index.at(candidate.tag)]);
+    if (!verdict) return Fail(verdict.error());
+    if (*verdict != Verdict::kFail) return {};  // the newest that passes, or undecided
+  }
+  // Nothing newer passed: a tracked current tag may have a new digest to judge.
+  if (auto it = index.find(gate.current); gate.track_digest && it != index.end()) {
+    Result<Verdict> verdict = check(tags[it->second]);
+    if (!verdict) return Fail(verdict.error());
   }
   return {};
 }

@@ -46,12 +46,15 @@ struct ScanOptions {
 // A container whose candidates are held back by release gates
 // (tagflow.io/min-age, tagflow.io/verify): the scan checks its candidates
 // newest first, down to (not including) its current tag, until one passes,
-// fetching creation times and signatures only for the tags it checks.
+// fetching creation times and signatures only for the tags it checks. With
+// `track_digest`, when no newer tag passes, the current tag itself is checked
+// (its digest may have been re-pushed: the new digest must pass too).
 struct GatedPolicy {
   image::TagFilter filter;
   std::string current;  // the container's current tag ("" = none)
   std::optional<std::chrono::milliseconds> min_age;
   bool verify_cosign = false;
+  bool track_digest = false;
 };
 
 // A repository to scan and what its containers need from it.
