@@ -228,6 +228,20 @@ Plan MakePlan(const std::vector<AutomatedContainer>& automated,
       }
       digest = *d;
     }
+    // A gated new tag is written with the digest its gates judged, or not yet.
+    if (best != nullptr && ac.release.Gated() && ac.release.track_digest) {
+      auto meta = std::find_if(tags.begin(), tags.end(),
+                               [&](const registry::TagMetadata& m) { return m.tag == tag; });
+      if (meta == tags.end() || meta->digest != digest) {
+        plan.problems.push_back(Problem(
+            ac, ErrorKind::kInvalidInput,
+            fmt::format("{}:{} now points at {}, not the image its gates checked; not updated "
+                        "until the next scan checks it",
+                        image.Name(), tag, digest),
+            true));
+        continue;
+      }
+    }
     // Tracked and nothing moved: the written tag and digest are current.
     if (best == nullptr && image.tag() == tag && image.digest() == digest) continue;
     // The tag was re-pushed: its new digest passes the gates too before it

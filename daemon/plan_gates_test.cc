@@ -262,6 +262,21 @@ TEST_F(PlanGatesTest, ARepushedDigestPassesTheGatesBeforeItIsFollowed) {
   EXPECT_THAT(Refs(Run()), ElementsAre("registry.test/web:latest@" + kD2));
 }
 
+TEST_F(PlanGatesTest, AGatedNewTagIsWrittenWithTheDigestItsGatesChecked) {
+  Load(Deployment("registry.test/web:1.0.0@" + kD1, "    fluxcd.io/tag.app: semver:*\n"
+                                                    "    tagflow.io/digest: \"true\"\n"
+                                                    "    tagflow.io/verify: cosign\n"));
+  TagMetadata next = Signed("1.1.0", SignatureState::kValid);  // checked as kD1
+  Tags({Signed("1.0.0", SignatureState::kUnchecked), next});
+  digests_["1.1.0"] = kD2;  // moved since
+  Plan plan = Run();
+  EXPECT_THAT(plan.changes, IsEmpty());
+  ASSERT_EQ(plan.problems.size(), 1u);
+  EXPECT_THAT(plan.problems[0].message, HasSubstr("not the image its gates checked"));
+  digests_["1.1.0"] = kD1;
+  EXPECT_THAT(Refs(Run()), ElementsAre("registry.test/web:1.1.0@" + kD1));
+}
+
 TEST_F(PlanGatesTest, GatedContainersAskTheScanForTheWalk) {
   Load(Deployment("registry.test/web:1.1.0", "    fluxcd.io/tag.app: semver:*\n"
                                              "    tagflow.io/verify: cosign\n"

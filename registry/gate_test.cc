@@ -172,6 +172,33 @@ TEST_F(GateTest, CosignWalkSkipsUnsignedAndBadlySignedTagsDownToASignedOne) {
   EXPECT_EQ(after.Count(RequestKind::kManifest) - before.Count(RequestKind::kManifest), 3u);
 }
 
+TEST_F(GateTest, ATrackedCurrentTagIsCheckedAgainAfterARepush) {
+  CosignSigner signer;
+  const std::string repo = "team/tracked";
+  image::ImageRef image = *image::ImageRef::Parse(server_.host() + "/" + repo + ":latest");
+  std::string d1 = server_.PushImage(repo, "latest", At("2023-06-01T00:00:00Z"));
+  std::string p1 = CosignSigner::Payload(image.Name(), d1);
+  server_.PushCosignSignature(repo, d1, p1, signer.Sign(p1));
+  RegistryOptions o = Options();
+  o.cosign_keys = {signer.public_key_path()};
+  auto s = Service(o);
+  ScanTarget target = Gated(image, "glob:latest",
+                            GatedPolicy{{}, "latest", std::nullopt, true, /*track_digest=*/true});
+  target.wanted = {"latest"};
+  auto scanned = s->scanner().ScanRepository(target);
+  ASSERT_TRUE(scanned) << scanned.error().message;
+  EXPECT_EQ(ByTag(*scanned)["latest"]->signature, SignatureState::kValid);
+
+  std::string d2 = server_.PushImage(repo, "latest", At("2023-07-01T00:00:00Z"));  // unsigned
+  ASSERT_EQ(*s->scanner().CurrentDigest(image, "latest"), d2);
+  scanned = s->scanner().ScanRepository(target);
+  ASSERT_TRUE(scanned) << scanned.error().message;
+  const TagMetadata* latest = ByTag(*scanned)["latest"];
+  EXPECT_EQ(latest->digest, d2);
+  EXPECT_EQ(latest->signature, SignatureState::kInvalid);
+  EXPECT_NE(latest->signature_problem.find("not signed"), std::string::npos);
+}
+
 TEST_F(GateTest, CosignWithoutKeysRejectsEverySignature) {
   CosignSigner signer;
   std::string d = server_.PushImage("team/nokeys", "1.1.0", At("2023-07-01T00:00:00Z"));
