@@ -123,8 +123,8 @@ Result<Cycle::Planned> Cycle::ScanAndPlan(std::map<std::string, registry::Reposi
     if (it == digests_.end()) it = digests_.emplace(key, deps_.digest_of(image, tag)).first;
     return it->second;
   };
-  out.plan = MakePlan(automated, scans, digest_of,
-                      PlanContext{deps_.clock.Now(), options_.cosign_keys});
+  out.plan =
+      MakePlan(automated, scans, digest_of, PlanContext{deps_.clock.Now(), options_.cosign_keys});
   // The file and registry host of each container, for the errors below.
   std::map<std::pair<std::string, std::string>, std::pair<std::string, std::string>> where;
   for (const manifest::Workload& w : scan->workloads) {
@@ -289,10 +289,10 @@ std::vector<GateSkip> Cycle::NewSkips(const CycleReport& report) {
                                   s.digest, s.reason);
     if (reported_skips_.size() >= 10'000) reported_skips_.clear();  // bounded; may repeat
     if (!reported_skips_.insert(std::move(key)).second) continue;
-    spdlog::warn("release gate skipped workload={} container={} image={} tag={} digest={} "
-                 "reason=\"{}\"",
-                 s.workload, s.container, s.image, s.tag, s.digest.empty() ? "-" : s.digest,
-                 s.reason);
+    spdlog::warn(
+        "release gate skipped workload={} container={} image={} tag={} digest={} "
+        "reason=\"{}\"",
+        s.workload, s.container, s.image, s.tag, s.digest.empty() ? "-" : s.digest, s.reason);
     out.push_back(s);
   }
   return out;

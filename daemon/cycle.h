@@ -70,7 +70,7 @@ struct CycleReport {
   // The same errors with their stage and parts (errors[i] is
   // error_details[i].message): what the notifier groups by stage.
   std::vector<notify::EventError> error_details;
-  std::vector<std::string> notices;           // logged, not failures
+  std::vector<std::string> notices;  // logged, not failures
   // Tags held back by a release gate (tagflow.io/verify) in the last plan;
   // each (container, tag, digest, reason) is logged and notified once per
   // Cycle object, however many cycles see it again.

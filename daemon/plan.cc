@@ -21,8 +21,7 @@ std::string CurrentTag(const image::ImageRef& image) {
 }
 
 // Why `tag` is held back by `ac`'s min-age, or "" when it is not.
-std::string AgeGate(const AutomatedContainer& ac, const registry::TagMetadata& tag,
-                    TimePoint now) {
+std::string AgeGate(const AutomatedContainer& ac, const registry::TagMetadata& tag, TimePoint now) {
   if (!ac.release.min_age) return "";
   if (!tag.created) {
     return fmt::format("its creation time is unknown ({}), so tagflow.io/min-age cannot pass",
@@ -147,10 +146,10 @@ Plan MakePlan(const std::vector<AutomatedContainer>& automated,
       continue;
     }
     if (ac.release.track_digest && image.tag().empty() && !image.digest().empty()) {
-      plan.problems.push_back(Problem(
-          ac, ErrorKind::kInvalidInput,
-          fmt::format("tagflow.io/digest follows a tag, and {} names none; not updated",
-                      ac.container->image_text)));
+      plan.problems.push_back(
+          Problem(ac, ErrorKind::kInvalidInput,
+                  fmt::format("tagflow.io/digest follows a tag, and {} names none; not updated",
+                              ac.container->image_text)));
       continue;
     }
 
@@ -173,10 +172,10 @@ Plan MakePlan(const std::vector<AutomatedContainer>& automated,
         return m.tag == candidate.tag;
       });
       if (std::string why = AgeGate(ac, *meta, context.now); !why.empty()) {
-        plan.problems.push_back(Problem(
-            ac, ErrorKind::kInvalidInput,
-            fmt::format("tag {} of {} is not a candidate yet: {}", candidate.tag, image.Name(), why),
-            true));
+        plan.problems.push_back(Problem(ac, ErrorKind::kInvalidInput,
+                                        fmt::format("tag {} of {} is not a candidate yet: {}",
+                                                    candidate.tag, image.Name(), why),
+                                        true));
         continue;
       }
       if (ac.release.verify_cosign) {
@@ -185,13 +184,13 @@ Plan MakePlan(const std::vector<AutomatedContainer>& automated,
           break;
         }
         if (meta->signature == registry::SignatureState::kInvalid) {
-          plan.skips.push_back(GateSkip{
-              ac.workload->id, ac.container->name, image.Name(), candidate.tag, meta->digest,
-              meta->signature_problem,
-              fmt::format("workload {} container {}: skipped {}:{}{}: {}", ac.workload->id,
-                          ac.container->name, image.Name(), candidate.tag,
-                          meta->digest.empty() ? "" : " (" + meta->digest + ")",
-                          meta->signature_problem)});
+          plan.skips.push_back(
+              GateSkip{ac.workload->id, ac.container->name, image.Name(), candidate.tag,
+                       meta->digest, meta->signature_problem,
+                       fmt::format("workload {} container {}: skipped {}:{}{}: {}", ac.workload->id,
+                                   ac.container->name, image.Name(), candidate.tag,
+                                   meta->digest.empty() ? "" : " (" + meta->digest + ")",
+                                   meta->signature_problem)});
           continue;
         }
       }
@@ -257,21 +256,19 @@ Plan MakePlan(const std::vector<AutomatedContainer>& automated,
       } else if (ac.release.verify_cosign &&
                  meta->signature == registry::SignatureState::kInvalid) {
         plan.skips.push_back(GateSkip{
-            ac.workload->id, ac.container->name, image.Name(), tag, digest,
-            meta->signature_problem,
+            ac.workload->id, ac.container->name, image.Name(), tag, digest, meta->signature_problem,
             fmt::format("workload {} container {}: skipped {}:{} ({}): {}", ac.workload->id,
                         ac.container->name, image.Name(), tag, digest, meta->signature_problem)});
         continue;
-      } else if (ac.release.verify_cosign &&
-                 meta->signature != registry::SignatureState::kValid) {
+      } else if (ac.release.verify_cosign && meta->signature != registry::SignatureState::kValid) {
         why = "its signature is not checked yet";
       }
       if (!why.empty()) {
-        plan.problems.push_back(Problem(
-            ac, ErrorKind::kInvalidInput,
-            fmt::format("{}:{} was pushed again as {}; not followed yet: {}", image.Name(), tag,
-                        digest, why),
-            true));
+        plan.problems.push_back(
+            Problem(ac, ErrorKind::kInvalidInput,
+                    fmt::format("{}:{} was pushed again as {}; not followed yet: {}", image.Name(),
+                                tag, digest, why),
+                    true));
         continue;
       }
     }

@@ -54,7 +54,7 @@ struct PlannedChange {
 struct GateSkip {
   std::string workload;
   std::string container;
-  std::string image;   // repository as written, no tag
+  std::string image;  // repository as written, no tag
   std::string tag;
   std::string digest;  // the tag's digest, "" when unknown
   std::string reason;
@@ -71,8 +71,8 @@ struct Plan {
 
 // What the plan needs beyond the scans.
 struct PlanContext {
-  TimePoint now = {};         // for tagflow.io/min-age
-  bool cosign_keys = false;   // --cosign-key is set (tagflow.io/verify needs it)
+  TimePoint now = {};        // for tagflow.io/min-age
+  bool cosign_keys = false;  // --cosign-key is set (tagflow.io/verify needs it)
 };
 
 // The automated containers of `workloads`, in order. An invalid filter or

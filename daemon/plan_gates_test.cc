@@ -81,16 +81,18 @@ class PlanGatesTest : public ::testing::Test {
 };
 
 TEST_F(PlanGatesTest, DigestTrackingPinsTheTagThenFollowsRepushes) {
-  Load(Deployment("registry.test/web:latest", "    fluxcd.io/tag.app: glob:latest\n"
-                                              "    tagflow.io/digest: \"true\"\n"));
+  Load(Deployment("registry.test/web:latest",
+                  "    fluxcd.io/tag.app: glob:latest\n"
+                  "    tagflow.io/digest: \"true\"\n"));
   Tags({Tag("latest", clock_.Now())});
   digests_["latest"] = kD1;
   EXPECT_THAT(Refs(Run()), ElementsAre("registry.test/web:latest@" + kD1));
   EXPECT_THAT(lookups_, ElementsAre("latest"));
 
   // Written with the digest, nothing moved: one lookup, no change.
-  Load(Deployment("registry.test/web:latest@" + kD1, "    fluxcd.io/tag.app: glob:latest\n"
-                                                     "    tagflow.io/digest.app: \"true\"\n"));
+  Load(Deployment("registry.test/web:latest@" + kD1,
+                  "    fluxcd.io/tag.app: glob:latest\n"
+                  "    tagflow.io/digest.app: \"true\"\n"));
   lookups_.clear();
   EXPECT_THAT(Run().changes, IsEmpty());
   EXPECT_THAT(lookups_, ElementsAre("latest"));
@@ -109,8 +111,9 @@ TEST_F(PlanGatesTest, WithoutDigestTrackingNoLookupUnlessTheTagChanges) {
 }
 
 TEST_F(PlanGatesTest, DigestTrackingAlsoGivesANewTagItsDigest) {
-  Load(Deployment("registry.test/web:1.0.0", "    fluxcd.io/tag.app: semver:*\n"
-                                             "    tagflow.io/digest: \"true\"\n"));
+  Load(Deployment("registry.test/web:1.0.0",
+                  "    fluxcd.io/tag.app: semver:*\n"
+                  "    tagflow.io/digest: \"true\"\n"));
   Tags({Tag("1.0.0", std::nullopt), Tag("1.1.0", std::nullopt)});
   digests_["1.1.0"] = kD2;
   EXPECT_THAT(Refs(Run()), ElementsAre("registry.test/web:1.1.0@" + kD2));
@@ -118,8 +121,9 @@ TEST_F(PlanGatesTest, DigestTrackingAlsoGivesANewTagItsDigest) {
 }
 
 TEST_F(PlanGatesTest, AFailedLookupIsAProblemNotAChange) {
-  Load(Deployment("registry.test/web:latest", "    fluxcd.io/tag.app: glob:latest\n"
-                                              "    tagflow.io/digest: \"true\"\n"));
+  Load(Deployment("registry.test/web:latest",
+                  "    fluxcd.io/tag.app: glob:latest\n"
+                  "    tagflow.io/digest: \"true\"\n"));
   Tags({Tag("latest", clock_.Now())});
   Plan plan = Run();
   EXPECT_THAT(plan.changes, IsEmpty());
@@ -137,8 +141,9 @@ TEST_F(PlanGatesTest, BadReleaseAnnotationIsAProblemOfThatContainer) {
 }
 
 TEST_F(PlanGatesTest, MinAgeHoldsAYoungTagUntilItComesOfAge) {
-  Load(Deployment("registry.test/web:1.0.0", "    fluxcd.io/tag.app: glob:*\n"
-                                             "    tagflow.io/min-age: 30m\n"));
+  Load(Deployment("registry.test/web:1.0.0",
+                  "    fluxcd.io/tag.app: glob:*\n"
+                  "    tagflow.io/min-age: 30m\n"));
   TimePoint pushed = clock_.Now() - minutes(5);
   Tags({Tag("1.0.0", clock_.Now() - minutes(600)), Tag("1.1.0", pushed)});
   Plan plan = Run();
@@ -155,8 +160,9 @@ TEST_F(PlanGatesTest, MinAgeHoldsAYoungTagUntilItComesOfAge) {
 }
 
 TEST_F(PlanGatesTest, MinAgePicksTheNewestOldEnoughTagNeverBelowTheCurrent) {
-  Load(Deployment("registry.test/web:1.1.0", "    fluxcd.io/tag.app: semver:*\n"
-                                             "    tagflow.io/min-age.app: 1h\n"));
+  Load(Deployment("registry.test/web:1.1.0",
+                  "    fluxcd.io/tag.app: semver:*\n"
+                  "    tagflow.io/min-age.app: 1h\n"));
   Tags({Tag("1.0.0", clock_.Now() - minutes(900)), Tag("1.1.0", std::nullopt),
         Tag("1.2.0", clock_.Now() - minutes(120)), Tag("1.3.0", clock_.Now() - minutes(10)),
         Tag("1.4.0", std::nullopt)});
@@ -176,10 +182,10 @@ TEST_F(PlanGatesTest, MinAgePicksTheNewestOldEnoughTagNeverBelowTheCurrent) {
 }
 
 TEST_F(PlanGatesTest, VerifySkipsBadSignaturesAndPicksTheNextSignedTag) {
-  Load(Deployment("registry.test/web:1.0.0", "    fluxcd.io/tag.app: semver:*\n"
-                                             "    tagflow.io/verify: cosign\n"));
-  Tags({Signed("1.0.0", SignatureState::kUnchecked),
-        Signed("1.1.0", SignatureState::kValid),
+  Load(Deployment("registry.test/web:1.0.0",
+                  "    fluxcd.io/tag.app: semver:*\n"
+                  "    tagflow.io/verify: cosign\n"));
+  Tags({Signed("1.0.0", SignatureState::kUnchecked), Signed("1.1.0", SignatureState::kValid),
         Signed("1.2.0", SignatureState::kInvalid, "not signed (no sha256-1.sig tag)"),
         Signed("1.3.0", SignatureState::kInvalid, "bad signature: does not verify")});
   Plan plan = Run();
@@ -195,8 +201,9 @@ TEST_F(PlanGatesTest, VerifySkipsBadSignaturesAndPicksTheNextSignedTag) {
 }
 
 TEST_F(PlanGatesTest, VerifyNeverPicksBelowTheCurrentTag) {
-  Load(Deployment("registry.test/web:1.1.0", "    fluxcd.io/tag.app: semver:*\n"
-                                             "    tagflow.io/verify: cosign\n"));
+  Load(Deployment("registry.test/web:1.1.0",
+                  "    fluxcd.io/tag.app: semver:*\n"
+                  "    tagflow.io/verify: cosign\n"));
   Tags({Signed("1.0.0", SignatureState::kValid), Signed("1.1.0", SignatureState::kUnchecked),
         Signed("1.2.0", SignatureState::kInvalid, "not signed")});
   Plan plan = Run();
@@ -205,8 +212,9 @@ TEST_F(PlanGatesTest, VerifyNeverPicksBelowTheCurrentTag) {
 }
 
 TEST_F(PlanGatesTest, VerifyOnAnUncheckedTagDecidesNothing) {
-  Load(Deployment("registry.test/web:1.0.0", "    fluxcd.io/tag.app: semver:*\n"
-                                             "    tagflow.io/verify: cosign\n"));
+  Load(Deployment("registry.test/web:1.0.0",
+                  "    fluxcd.io/tag.app: semver:*\n"
+                  "    tagflow.io/verify: cosign\n"));
   Tags({Signed("1.0.0", SignatureState::kUnchecked), Signed("1.1.0", SignatureState::kValid),
         Signed("1.2.0", SignatureState::kUnchecked)});
   Plan plan = Run();
@@ -216,8 +224,9 @@ TEST_F(PlanGatesTest, VerifyOnAnUncheckedTagDecidesNothing) {
 }
 
 TEST_F(PlanGatesTest, VerifyWithoutKeysIsAnError) {
-  Load(Deployment("registry.test/web:1.0.0", "    fluxcd.io/tag.app: semver:*\n"
-                                             "    tagflow.io/verify.app: cosign\n"));
+  Load(Deployment("registry.test/web:1.0.0",
+                  "    fluxcd.io/tag.app: semver:*\n"
+                  "    tagflow.io/verify.app: cosign\n"));
   Tags({Signed("1.0.0", SignatureState::kUnchecked), Signed("1.1.0", SignatureState::kValid)});
   Plan plan = Run(/*cosign_keys=*/false);
   EXPECT_THAT(plan.changes, IsEmpty());
@@ -227,10 +236,11 @@ TEST_F(PlanGatesTest, VerifyWithoutKeysIsAnError) {
 }
 
 TEST_F(PlanGatesTest, ARepushedDigestPassesTheGatesBeforeItIsFollowed) {
-  Load(Deployment("registry.test/web:latest@" + kD1, "    fluxcd.io/tag.app: glob:latest\n"
-                                                     "    tagflow.io/digest: \"true\"\n"
-                                                     "    tagflow.io/verify: cosign\n"
-                                                     "    tagflow.io/min-age: 10m\n"));
+  Load(Deployment("registry.test/web:latest@" + kD1,
+                  "    fluxcd.io/tag.app: glob:latest\n"
+                  "    tagflow.io/digest: \"true\"\n"
+                  "    tagflow.io/verify: cosign\n"
+                  "    tagflow.io/min-age: 10m\n"));
   digests_["latest"] = kD2;
   auto latest = [&](const std::string& digest, SignatureState state, TimePoint created) {
     TagMetadata t = Tag("latest", created, digest);
@@ -263,9 +273,10 @@ TEST_F(PlanGatesTest, ARepushedDigestPassesTheGatesBeforeItIsFollowed) {
 }
 
 TEST_F(PlanGatesTest, AGatedNewTagIsWrittenWithTheDigestItsGatesChecked) {
-  Load(Deployment("registry.test/web:1.0.0@" + kD1, "    fluxcd.io/tag.app: semver:*\n"
-                                                    "    tagflow.io/digest: \"true\"\n"
-                                                    "    tagflow.io/verify: cosign\n"));
+  Load(Deployment("registry.test/web:1.0.0@" + kD1,
+                  "    fluxcd.io/tag.app: semver:*\n"
+                  "    tagflow.io/digest: \"true\"\n"
+                  "    tagflow.io/verify: cosign\n"));
   TagMetadata next = Signed("1.1.0", SignatureState::kValid);  // checked as kD1
   Tags({Signed("1.0.0", SignatureState::kUnchecked), next});
   digests_["1.1.0"] = kD2;  // moved since
@@ -278,9 +289,10 @@ TEST_F(PlanGatesTest, AGatedNewTagIsWrittenWithTheDigestItsGatesChecked) {
 }
 
 TEST_F(PlanGatesTest, GatedContainersAskTheScanForTheWalk) {
-  Load(Deployment("registry.test/web:1.1.0", "    fluxcd.io/tag.app: semver:*\n"
-                                             "    tagflow.io/verify: cosign\n"
-                                             "    tagflow.io/min-age: 2h\n"));
+  Load(Deployment("registry.test/web:1.1.0",
+                  "    fluxcd.io/tag.app: semver:*\n"
+                  "    tagflow.io/verify: cosign\n"
+                  "    tagflow.io/min-age: 2h\n"));
   std::vector<registry::ScanTarget> targets = ScanTargets(automated_);
   ASSERT_EQ(targets.size(), 1u);
   ASSERT_EQ(targets[0].gated.size(), 1u);

@@ -33,9 +33,9 @@ inline constexpr std::string_view kTagPrefix = "tag.";
 // tagflow's own annotations (DESIGN.md §2): `tagflow.io/<name>.<container>`
 // wins over the workload-wide `tagflow.io/<name>`.
 inline constexpr std::string_view kTagflowPrefix = "tagflow.io/";
-inline constexpr std::string_view kDigest = "digest";    // "true": track the tag's digest
-inline constexpr std::string_view kMinAge = "min-age";   // a duration: "30m"
-inline constexpr std::string_view kVerify = "verify";    // "cosign"
+inline constexpr std::string_view kDigest = "digest";   // "true": track the tag's digest
+inline constexpr std::string_view kMinAge = "min-age";  // a duration: "30m"
+inline constexpr std::string_view kVerify = "verify";   // "cosign"
 
 // Annotations as written on a workload, in document order.
 using Annotations = std::vector<std::pair<std::string, std::string>>;
@@ -45,7 +45,7 @@ using Annotations = std::vector<std::pair<std::string, std::string>>;
 struct ReleasePolicy {
   bool track_digest = false;  // write `repo:tag@sha256:...`, follow re-pushes
   std::optional<std::chrono::milliseconds> min_age;  // a younger tag is no candidate
-  bool verify_cosign = false;  // only tags with a valid cosign signature
+  bool verify_cosign = false;                        // only tags with a valid cosign signature
 
   bool Gated() const { return min_age.has_value() || verify_cosign; }
   friend bool operator==(const ReleasePolicy&, const ReleasePolicy&) = default;

@@ -91,9 +91,9 @@ Result<CosignKeys> CosignKeys::FromPem(std::string_view pem, std::string_view na
       BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), &BIO_free);
   if (bio) key->pkey.reset(PEM_read_bio_PUBKEY(bio.get(), nullptr, nullptr, nullptr));
   if (!key->pkey) {
-    return Fail(ErrorKind::kInvalidInput,
-                fmt::format("--cosign-key {}: no PEM public key (\"-----BEGIN PUBLIC KEY-----\")",
-                            name));
+    return Fail(
+        ErrorKind::kInvalidInput,
+        fmt::format("--cosign-key {}: no PEM public key (\"-----BEGIN PUBLIC KEY-----\")", name));
   }
   char group[64] = {};
   size_t group_len = 0;
@@ -144,8 +144,7 @@ Result<void> CosignKeys::Verify(std::string_view payload, std::string_view signa
     return Fail(ErrorKind::kInvalidInput, "the signature annotation is not base64");
   }
   for (const auto& key : keys_) {
-    std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(),
-                                                                &EVP_MD_CTX_free);
+    std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
     if (!ctx ||
         EVP_DigestVerifyInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key->pkey.get()) != 1) {
       continue;

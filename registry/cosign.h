@@ -78,8 +78,7 @@ class CosignKeys {
   // Success when `signature_b64` (base64 of an ASN.1 DER ECDSA signature)
   // verifies `payload` (SHA-256) against one of the keys; kInvalidInput
   // saying why otherwise (not base64, no key verifies it).
-  [[nodiscard]] Result<void> Verify(std::string_view payload,
-                                    std::string_view signature_b64) const;
+  [[nodiscard]] Result<void> Verify(std::string_view payload, std::string_view signature_b64) const;
 
  private:
   struct Key;

@@ -58,10 +58,11 @@ std::string SigManifest(const std::vector<std::pair<std::string, std::string>>& 
       R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","size":2,"digest":"sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a"},"layers":[)";
   for (size_t i = 0; i < layers.size(); ++i) {
     const auto& [payload, signature] = layers[i];
-    out += (i ? "," : "") +
-           std::string(R"({"mediaType":"application/vnd.dev.cosign.simplesigning.v1+json","size":)") +
-           std::to_string(payload.size()) + R"(,"digest":")" + Sha256Digest(payload) +
-           R"(","annotations":{"dev.cosignproject.cosign/signature":")" + signature + R"("}})";
+    out +=
+        (i ? "," : "") +
+        std::string(R"({"mediaType":"application/vnd.dev.cosign.simplesigning.v1+json","size":)") +
+        std::to_string(payload.size()) + R"(,"digest":")" + Sha256Digest(payload) +
+        R"(","annotations":{"dev.cosignproject.cosign/signature":")" + signature + R"("}})";
   }
   return out + "]}";
 }
@@ -131,8 +132,8 @@ TEST(CosignTest, ManifestWithAValidLayerVerifies) {
   std::string bogus = Payload(kDigest) + " ";
   blobs.Add(bogus);
   // A bad first layer (signed by nobody) does not hide a good second one.
-  std::string manifest = SigManifest({{bogus, Base64Encode("junk")},
-                                      {payload, Sign(key.get(), payload)}});
+  std::string manifest =
+      SigManifest({{bogus, Base64Encode("junk")}, {payload, Sign(key.get(), payload)}});
   Result<void> ok = VerifyCosignManifest(*keys, manifest, kDigest, blobs.Fetch());
   EXPECT_TRUE(ok) << ok.error().message;
   EXPECT_EQ(blobs.fetches, 2);
@@ -151,8 +152,8 @@ TEST(CosignTest, ManifestRejections) {
   };
   {  // the payload blob was replaced by another (the registry serves other bytes)
     Blobs blobs;
-    std::string tampered = Payload(
-        "sha256:2222222222222222222222222222222222222222222222222222222222222222");
+    std::string tampered =
+        Payload("sha256:2222222222222222222222222222222222222222222222222222222222222222");
     std::string manifest = SigManifest({{tampered, sig}});
     blobs.Add(tampered);
     EXPECT_NE(reason(manifest, blobs, kDigest).find("does not verify"), std::string::npos);
@@ -193,8 +194,8 @@ TEST(CosignTest, ManifestRejections) {
   {  // no keys
     Blobs blobs;
     blobs.Add(payload);
-    Result<void> r = VerifyCosignManifest(CosignKeys{}, SigManifest({{payload, sig}}), kDigest,
-                                          blobs.Fetch());
+    Result<void> r =
+        VerifyCosignManifest(CosignKeys{}, SigManifest({{payload, sig}}), kDigest, blobs.Fetch());
     ASSERT_FALSE(r);
     EXPECT_NE(r.error().message.find("no --cosign-key"), std::string::npos);
   }

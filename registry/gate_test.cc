@@ -62,18 +62,18 @@ class GateTest : public ::testing::Test {
 
 TEST_F(GateTest, MinAgeFetchesCreationTimesNewestFirstUntilOnePasses) {
   server_.PushImage("team/aged", "1.0.0", At("2023-06-01T00:00:00Z"));
-  server_.PushImage("team/aged", "1.1.0", At("2023-12-01T00:00:00Z"));   // a month old
-  server_.PushImage("team/aged", "1.2.0", At("2023-12-31T23:00:00Z"));   // 60 min old
-  server_.PushImage("team/aged", "1.3.0", At("2023-12-31T23:50:00Z"));   // 10 min old
+  server_.PushImage("team/aged", "1.1.0", At("2023-12-01T00:00:00Z"));  // a month old
+  server_.PushImage("team/aged", "1.2.0", At("2023-12-31T23:00:00Z"));  // 60 min old
+  server_.PushImage("team/aged", "1.3.0", At("2023-12-31T23:50:00Z"));  // 10 min old
   auto s = Service(Options());
-  ScanTarget target = Gated(Image("team/aged"), "semver:*",
-                            GatedPolicy{{}, "1.0.0", minutes(30), false});
+  ScanTarget target =
+      Gated(Image("team/aged"), "semver:*", GatedPolicy{{}, "1.0.0", minutes(30), false});
 
   auto scanned = s->scanner().ScanRepository(target);
   ASSERT_TRUE(scanned) << scanned.error().message;
   auto tags = ByTag(*scanned);
-  EXPECT_TRUE(tags["1.3.0"]->created);  // checked: too young
-  EXPECT_TRUE(tags["1.2.0"]->created);  // checked: passes, the walk stops
+  EXPECT_TRUE(tags["1.3.0"]->created);   // checked: too young
+  EXPECT_TRUE(tags["1.2.0"]->created);   // checked: passes, the walk stops
   EXPECT_FALSE(tags["1.1.0"]->created);  // never needed
   EXPECT_FALSE(tags["1.0.0"]->created);
   auto first = s->metrics().Read();
@@ -101,8 +101,8 @@ TEST_F(GateTest, MinAgeWalkRespectsTheMetadataBudget) {
   RegistryOptions o = Options();
   o.metadata_budget = 2;  // one tag's manifest and config per scan
   auto s = Service(o);
-  ScanTarget target = Gated(Image("team/budget"), "semver:*",
-                            GatedPolicy{{}, "1.0.0", minutes(30), false});
+  ScanTarget target =
+      Gated(Image("team/budget"), "semver:*", GatedPolicy{{}, "1.0.0", minutes(30), false});
   auto scanned = s->scanner().ScanRepository(target);
   ASSERT_TRUE(scanned) << scanned.error().message;
   auto tags = ByTag(*scanned);
@@ -141,8 +141,7 @@ TEST_F(GateTest, CosignWalkSkipsUnsignedAndBadlySignedTagsDownToASignedOne) {
   RegistryOptions o = Options();
   o.cosign_keys = {signer.public_key_path()};
   auto s = Service(o);
-  ScanTarget target =
-      Gated(Image(repo), "semver:*", GatedPolicy{{}, "1.0.0", std::nullopt, true});
+  ScanTarget target = Gated(Image(repo), "semver:*", GatedPolicy{{}, "1.0.0", std::nullopt, true});
   auto scanned = s->scanner().ScanRepository(target);
   ASSERT_TRUE(scanned) << scanned.error().message;
   auto tags = ByTag(*scanned);
@@ -206,8 +205,8 @@ TEST_F(GateTest, CosignWithoutKeysRejectsEverySignature) {
   std::string p = CosignSigner::Payload(server_.host() + "/team/nokeys", d);
   server_.PushCosignSignature("team/nokeys", d, p, signer.Sign(p));
   auto s = Service(Options());
-  auto scanned = s->scanner().ScanRepository(Gated(Image("team/nokeys"), "semver:*",
-                                                   GatedPolicy{{}, "1.0.0", std::nullopt, true}));
+  auto scanned = s->scanner().ScanRepository(
+      Gated(Image("team/nokeys"), "semver:*", GatedPolicy{{}, "1.0.0", std::nullopt, true}));
   ASSERT_TRUE(scanned) << scanned.error().message;
   auto tags = ByTag(*scanned);
   EXPECT_EQ(tags["1.1.0"]->signature, SignatureState::kInvalid);
@@ -227,7 +226,8 @@ TEST_F(GateTest, CurrentDigestIsOneHeadAndFollowsARepush) {
   std::string first = server_.PushImage("team/mutable", "latest", At("2023-06-01T00:00:00Z"));
   auto s = Service(Options());
   image::ImageRef image = *image::ImageRef::Parse(server_.host() + "/team/mutable:latest");
-  ASSERT_TRUE(s->scanner().ScanRepository(ScanTarget{image, {*image::TagFilter::Parse("glob:latest")}, {}}));
+  ASSERT_TRUE(s->scanner().ScanRepository(
+      ScanTarget{image, {*image::TagFilter::Parse("glob:latest")}, {}}));
   auto before = s->metrics().Read();
   Result<std::string> d = s->scanner().CurrentDigest(image, "latest");
   ASSERT_TRUE(d) << d.error().message;

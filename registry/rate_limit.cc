@@ -1,5 +1,4 @@
 #include "registry/rate_limit.h"
-#include "base/strings.h"
 
 #include <fmt/chrono.h>
 #include <fmt/format.h>
@@ -7,6 +6,8 @@
 #include <algorithm>
 #include <cctype>
 #include <ctime>
+
+#include "base/strings.h"
 
 namespace tagflow::registry {
 namespace {}  // namespace

@@ -230,9 +230,8 @@ Result<std::vector<TagMetadata>> Scanner::ScanRepository(const ScanTarget& targe
     if (failure) break;
     if (auto ok = WalkGate(image, gate, listed_tags, tags, pending); !ok) failure = ok.error();
   }
-  deferred = std::count_if(tags.begin(), tags.end(), [](const TagMetadata& t) {
-    return t.deferred;
-  });
+  deferred =
+      std::count_if(tags.begin(), tags.end(), [](const TagMetadata& t) { return t.deferred; });
   if (deferred > 0) {
     spdlog::info(
         "registry metadata budget spent repository={} fetched={} deferred_tags={}: the scan "
@@ -358,12 +357,11 @@ Result<void> Scanner::CheckSignature(const image::ImageRef& image,
     std::lock_guard lock(verified_mu_);
     if (auto it = rejected_.find(rejected_key); it != rejected_.end()) return reject(it->second);
   }
-  Result<void> ok = VerifyCosignManifest(
-      *options_.cosign_keys, manifest->body, tag.digest,
-      [&](const std::string& digest, size_t max_bytes) {
-        ++pending.fetches;
-        return client_.GetBlob(image, digest, max_bytes);
-      });
+  Result<void> ok = VerifyCosignManifest(*options_.cosign_keys, manifest->body, tag.digest,
+                                         [&](const std::string& digest, size_t max_bytes) {
+                                           ++pending.fetches;
+                                           return client_.GetBlob(image, digest, max_bytes);
+                                         });
   if (!ok && FailsRepository(ok.error())) return ok;
   std::lock_guard lock(verified_mu_);
   if (ok) {

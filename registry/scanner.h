@@ -11,8 +11,8 @@
 #include <map>
 #include <memory>
 #include <mutex>
-#include <set>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -137,8 +137,8 @@ class Scanner {
   // Checks the cosign signature of `tag`'s digest, setting its signature
   // fields; the `.sig` tag's absence from `listed` costs no request.
   Result<void> CheckSignature(const image::ImageRef& image,
-                              const std::set<std::string, std::less<>>& listed,
-                              TagMetadata& tag, Pending& pending);
+                              const std::set<std::string, std::less<>>& listed, TagMetadata& tag,
+                              Pending& pending);
   bool BudgetSpent(const Pending& pending) const;
 
   Client& client_;

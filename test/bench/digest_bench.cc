@@ -19,8 +19,8 @@
 #include <filesystem>
 #include <map>
 #include <regex>
-#include <thread>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "base/time.h"
@@ -98,14 +98,15 @@ int main() {
   auto run = [&](const char* name) {
     size_t seen = registry.Log().size();
     auto start = Wall::now();
-    Subprocess proc({.argv = {TAGFLOW_BINARY, "daemon", "--once", "--git-url",
-                              "file://" + repo.string(), "--cache-dir",
-                              (dir.path() / "cache").string(), "--registry-insecure-host", host,
-                              "--registry-rps", "0", "--listen", "127.0.0.1:0"},
-                     .env = {{"HOME", dir.path().string()}},
-                     .log_path = dir.path() / fmt::format("{}.log", name)});
+    Subprocess proc(
+        {.argv = {TAGFLOW_BINARY, "daemon", "--once", "--git-url", "file://" + repo.string(),
+                  "--cache-dir", (dir.path() / "cache").string(), "--registry-insecure-host", host,
+                  "--registry-rps", "0", "--listen", "127.0.0.1:0"},
+         .env = {{"HOME", dir.path().string()}},
+         .log_path = dir.path() / fmt::format("{}.log", name)});
     Run r{proc.Wait(std::chrono::seconds(300)),
-          std::chrono::duration<double>(Wall::now() - start).count(), {}};
+          std::chrono::duration<double>(Wall::now() - start).count(),
+          {}};
     // The access log is written as requests finish: let it settle.
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
     r.requests = Requests(registry.Log(), seen);

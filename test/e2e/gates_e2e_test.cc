@@ -47,8 +47,8 @@ TEST_F(GatesE2eTest, ARepushedTagIsFollowedByDigestWithOneHeadPerCycle) {
   ASSERT_EQ(pin.exit_code, 0) << pin.output;
   EXPECT_EQ(Show(repo, "apps/web.yaml"),
             Deployment("web", image + ":latest@" + first, annotations));
-  EXPECT_THAT(Log(repo), ElementsAre("Auto-release " + image + ":latest@" + first,
-                                     "Initial commit"));
+  EXPECT_THAT(Log(repo),
+              ElementsAre("Auto-release " + image + ":latest@" + first, "Initial commit"));
 
   // Nothing moved: no commit, and the warm cycle asks with one HEAD only.
   size_t seen = registry_.Log().size();
@@ -67,9 +67,9 @@ TEST_F(GatesE2eTest, ARepushedTagIsFollowedByDigestWithOneHeadPerCycle) {
   ASSERT_EQ(moved.exit_code, 0) << moved.output;
   EXPECT_EQ(Show(repo, "apps/web.yaml"),
             Deployment("web", image + ":latest@" + second, annotations));
-  EXPECT_THAT(Log(repo), ElementsAre("Auto-release " + image + ":latest@" + second,
-                                     "Auto-release " + image + ":latest@" + first,
-                                     "Initial commit"));
+  EXPECT_THAT(Log(repo),
+              ElementsAre("Auto-release " + image + ":latest@" + second,
+                          "Auto-release " + image + ":latest@" + first, "Initial commit"));
   log = registry_.Log();
   EXPECT_EQ(Count(log, "\"HEAD /v2/team/mutable/manifests/latest", seen), 1u) << log.substr(seen);
   EXPECT_EQ(Count(log, "\"GET /v2/team/mutable/manifests/", seen), 0u) << log.substr(seen);
@@ -102,7 +102,8 @@ TEST_F(GatesE2eTest, AYoungTagIsPickedInTheFirstCycleAfterItComesOfAge) {
   EXPECT_EQ(Log(repo).front(), "Auto-release " + image + ":1.1.0");
   std::string committed;
   RunShell("git --git-dir " + ShellQuote(repo.string()) + " log -1 --format=%ct", &committed);
-  auto commit_time = std::chrono::system_clock::time_point(std::chrono::seconds(std::stoll(committed)));
+  auto commit_time =
+      std::chrono::system_clock::time_point(std::chrono::seconds(std::stoll(committed)));
   // Whole seconds on both sides: the commit is at least 8 s after the
   // (truncated) creation time.
   EXPECT_GE(commit_time - std::chrono::floor<std::chrono::seconds>(created),

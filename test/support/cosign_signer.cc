@@ -21,9 +21,10 @@ std::string CosignSigner::Sign(const std::string& payload) const {
   std::filesystem::path out = dir_.path() / "payload.sig";
   WriteFile(in, payload);
   std::string output;
-  int rc = RunShell("openssl dgst -sha256 -sign " + ShellQuote((dir_.path() / "cosign.key").string()) +
-                        " -out " + ShellQuote(out.string()) + " " + ShellQuote(in.string()),
-                    &output);
+  int rc =
+      RunShell("openssl dgst -sha256 -sign " + ShellQuote((dir_.path() / "cosign.key").string()) +
+                   " -out " + ShellQuote(out.string()) + " " + ShellQuote(in.string()),
+               &output);
   if (rc != 0) throw std::runtime_error("openssl signing failed: " + output);
   return Base64Encode(ReadFile(out));
 }
