@@ -288,6 +288,22 @@ TEST_F(PlanGatesTest, AGatedNewTagIsWrittenWithTheDigestItsGatesChecked) {
   EXPECT_THAT(Refs(Run()), ElementsAre("registry.test/web:1.1.0@" + kD1));
 }
 
+TEST_F(PlanGatesTest, AKustomizationEntryIsTrackedByDigestToo) {
+  manifest::FileScan scan = manifest::ScanText(
+      "kustomization.yaml",
+      "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nmetadata:\n"
+      "  name: web\n  annotations:\n    fluxcd.io/automated: \"true\"\n"
+      "    fluxcd.io/tag.web: glob:latest\n    tagflow.io/digest.web: \"true\"\n"
+      "images:\n- name: registry.test/web\n  newTag: latest\n");
+  workloads_ = std::move(scan.workloads);
+  automated_ = FindAutomated(workloads_, &problems_);
+  ASSERT_EQ(automated_.size(), 1u) << (scan.problems.empty() ? "" : scan.problems[0].ToString());
+  EXPECT_TRUE(automated_[0].release.track_digest);
+  Tags({Tag("latest", clock_.Now())});
+  digests_["latest"] = kD1;
+  EXPECT_THAT(Refs(Run()), ElementsAre("registry.test/web:latest@" + kD1));
+}
+
 TEST_F(PlanGatesTest, GatedContainersAskTheScanForTheWalk) {
   Load(Deployment("registry.test/web:1.1.0",
                   "    fluxcd.io/tag.app: semver:*\n"
