@@ -19,10 +19,12 @@ Event SkippedEvent() {
   e.kind = EventKind::kSkipped;
   e.branch = "main";
   e.time = test::SampleTime();
-  e.errors = {test::ErrorIn("#team", "workload default:deployment/web container app: skipped "
-                                     "registry.test/web:1.2.0: not signed"),
-              test::ErrorIn("", "workload prod:deployment/api container app: skipped "
-                                "registry.test/api:2.0.0: bad signature")};
+  e.errors = {test::ErrorIn("#team",
+                            "workload default:deployment/web container app: skipped "
+                            "registry.test/web:1.2.0: not signed"),
+              test::ErrorIn("",
+                            "workload prod:deployment/api container app: skipped "
+                            "registry.test/api:2.0.0: bad signature")};
   return e;
 }
 
