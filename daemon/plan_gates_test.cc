@@ -6,6 +6,8 @@
 #include "base/clock.h"
 #include "daemon/plan.h"
 #include "manifest/extract.h"
+#include "manifest/memory_filesystem.h"
+#include "manifest/scan.h"
 
 namespace tagflow::daemon {
 namespace {
@@ -302,6 +304,30 @@ TEST_F(PlanGatesTest, AKustomizationEntryIsTrackedByDigestToo) {
   Tags({Tag("latest", clock_.Now())});
   digests_["latest"] = kD1;
   EXPECT_THAT(Refs(Run()), ElementsAre("registry.test/web:latest@" + kD1));
+}
+
+TEST_F(PlanGatesTest, AFluxImagePolicyCarriesTheReleaseAnnotations) {
+  manifest::InMemoryFilesystem fs;
+  fs.AddFile("/repo/flux.yaml",
+             "apiVersion: image.toolkit.fluxcd.io/v1\nkind: ImageRepository\nmetadata:\n"
+             "  name: web\n  namespace: flux-system\nspec:\n  image: registry.test/web\n---\n"
+             "apiVersion: image.toolkit.fluxcd.io/v1\nkind: ImagePolicy\nmetadata:\n"
+             "  name: web\n  namespace: flux-system\n  annotations:\n"
+             "    tagflow.io/digest: \"true\"\n    tagflow.io/min-age: 1h\n"
+             "spec:\n  imageRepositoryRef:\n    name: web\n  policy:\n    semver:\n"
+             "      range: ^1.0.0\n");
+  fs.AddFile("/repo/deploy.yaml",
+             "image: registry.test/web:1.0.0 # {\"$imagepolicy\": \"flux-system:web\"}\n");
+  Result<manifest::ScanResult> scan = manifest::Scan(fs, "/repo", {});
+  ASSERT_TRUE(scan) << scan.error().message;
+  workloads_ = std::move(scan->workloads);
+  automated_ = FindAutomated(workloads_, &problems_);
+  ASSERT_EQ(automated_.size(), 1u);
+  EXPECT_TRUE(automated_[0].release.track_digest);
+  EXPECT_EQ(automated_[0].release.min_age, minutes(60));
+  Tags({Tag("1.0.0", std::nullopt), Tag("1.1.0", clock_.Now() - minutes(90), kD2)});
+  digests_["1.1.0"] = kD2;
+  EXPECT_THAT(Refs(Run()), ElementsAre("registry.test/web:1.1.0@" + kD2));
 }
 
 TEST_F(PlanGatesTest, GatedContainersAskTheScanForTheWalk) {
