@@ -168,6 +168,7 @@ daemon::DaemonConfig ConfigOf(const DaemonFlags& f) {
   c.cycle.readonly = f.readonly;
   c.cycle.push_branch = f.push_branch;
   c.cycle.pr_labels = f.pr_labels;
+  c.cycle.cosign_keys = !f.registry.cosign_keys.empty();
   c.automation_interval = f.automation_interval;
   c.git_poll_interval = f.git_poll_interval;
   c.listen = f.listen;
@@ -310,6 +311,9 @@ void AddDaemonCommand(CLI::App& app, CliContext& ctx) {
   AddDurationOption(*cmd, "--automation-interval", &f->automation_interval,
                     "How often to run an automation cycle");
   AddRegistryFlags(*cmd, f->registry);
+  cmd->add_option("--cosign-key", f->registry.cosign_keys,
+                  "PEM public key (ECDSA P-256) that tagflow.io/verify: cosign checks "
+                  "signatures against (repeatable)");
   cmd->add_option("--slack-url", f->notify.slack_url, "Slack incoming-webhook URL (a secret)");
   cmd->add_option("--slack-token", f->notify.slack_token,
                   "File holding a Slack bot token: Web API, failures in threads "

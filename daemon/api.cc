@@ -79,17 +79,7 @@ nlohmann::ordered_json ImagesJson(const std::vector<WorkloadImages>& images) {
 
 Result<std::string> DigestOf(registry::Scanner& scanner, const image::ImageRef& image,
                              const std::string& tag) {
-  registry::ScanTarget target{image, {}, {tag}};
-  Result<std::vector<registry::TagMetadata>> tags = scanner.ScanRepository(target);
-  if (!tags) return Fail(tags.error());
-  for (const registry::TagMetadata& t : *tags) {
-    if (t.tag != tag) continue;
-    if (t.digest.empty())
-      return Fail(ErrorKind::kNotFound, fmt::format("{}:{}: {}", image.Name(), tag,
-                                                    t.problem.empty() ? "no digest" : t.problem));
-    return t.digest;
-  }
-  return Fail(ErrorKind::kNotFound, fmt::format("{}: no tag {}", image.Name(), tag));
+  return scanner.CurrentDigest(image, tag);
 }
 
 Result<std::optional<image::ImageRef>> LatestAllowedImage(registry::Scanner& scanner,

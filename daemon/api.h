@@ -46,7 +46,8 @@ nlohmann::ordered_json ImagesJson(const std::vector<WorkloadImages>& images);
 // "Automated", "Locked", "Ignore"}].
 nlohmann::ordered_json WorkloadsJson(std::span<const manifest::Workload> workloads);
 
-// The digest of `image`'s repository tag `tag` (metadata cached by digest).
+// The digest `image`'s repository tag `tag` points at now (one HEAD; see
+// registry::Scanner::CurrentDigest).
 [[nodiscard]] Result<std::string> DigestOf(registry::Scanner& scanner, const image::ImageRef& image,
                                            const std::string& tag);
 

@@ -117,7 +117,14 @@ Result<Cycle::Planned> Cycle::ScanAndPlan(std::map<std::string, registry::Reposi
   }
   if (!missing.empty()) scans.merge(deps_.scan_images(missing));
 
-  out.plan = MakePlan(automated, scans, deps_.digest_of);
+  DigestLookup digest_of = [this](const image::ImageRef& image, const std::string& tag) {
+    std::string key = fmt::format("{}:{}", image.CanonicalName(), tag);
+    auto it = digests_.find(key);
+    if (it == digests_.end()) it = digests_.emplace(key, deps_.digest_of(image, tag)).first;
+    return it->second;
+  };
+  out.plan =
+      MakePlan(automated, scans, digest_of, PlanContext{deps_.clock.Now(), options_.cosign_keys});
   // The file and registry host of each container, for the errors below.
   std::map<std::pair<std::string, std::string>, std::pair<std::string, std::string>> where;
   for (const manifest::Workload& w : scan->workloads) {
@@ -184,6 +191,7 @@ CycleReport Cycle::Run(const std::vector<std::string>& reasons) {
   // attempts. Findings are per attempt: a retry starts from scratch.
   std::map<std::string, registry::RepositoryScan> scans;
   std::vector<PlannedChange> applied;
+  digests_.clear();
   auto edit = [&](const std::string&, const std::string&) -> Result<git::WorkTreeEdit> {
     Result<Planned> planned = ScanAndPlan(scans);
     if (!planned) return Fail(planned.error());
@@ -191,6 +199,7 @@ CycleReport Cycle::Run(const std::vector<std::string>& reasons) {
     report.workloads = std::move(planned->workloads);
     report.error_details = std::move(planned->errors);
     report.notices = std::move(planned->notices);
+    report.skips = planned->plan.skips;
     applied.clear();
     if (Stopping()) {
       report.stopped = true;
@@ -277,9 +286,40 @@ void Cycle::Finish(CycleReport& report, double seconds) {
   Notify(report, seconds);
 }
 
+std::vector<GateSkip> Cycle::NewSkips(const CycleReport& report) {
+  std::vector<GateSkip> out;
+  for (const GateSkip& s : report.skips) {
+    std::string key = fmt::format("{}\n{}\n{}:{}@{}\n{}", s.workload, s.container, s.image, s.tag,
+                                  s.digest, s.reason);
+    if (reported_skips_.size() >= 10'000) reported_skips_.clear();  // bounded; may repeat
+    if (!reported_skips_.insert(std::move(key)).second) continue;
+    spdlog::warn(
+        "release gate skipped workload={} container={} image={} tag={} digest={} "
+        "reason=\"{}\"",
+        s.workload, s.container, s.image, s.tag, s.digest.empty() ? "-" : s.digest, s.reason);
+    out.push_back(s);
+  }
+  return out;
+}
+
 void Cycle::Notify(const CycleReport& report, double seconds) {
+  std::vector<GateSkip> skips = NewSkips(report);
   notify::Notifier* n = deps_.notifier;
   if (n == nullptr || options_.dry_run) return;
+  if (!skips.empty()) {
+    std::map<std::string, std::string> channels = NotifyChannels(report.workloads);
+    notify::Event skipped;
+    skipped.kind = notify::EventKind::kSkipped;
+    skipped.branch = options_.branch;
+    skipped.repo_url = options_.repo_url;
+    skipped.time = deps_.clock.Now();
+    for (const GateSkip& s : skips) {
+      EventError e = StageError(Stage::kRegistry, s.message, "", s.workload, s.container);
+      e.channel = channels[s.workload];
+      skipped.errors.push_back(std::move(e));
+    }
+    n->Notify(skipped);
+  }
   notify::Event base;
   base.branch = options_.branch;
   base.repo_url = options_.repo_url;

@@ -10,6 +10,7 @@
 #include <atomic>
 #include <functional>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -43,6 +44,7 @@ struct CycleOptions {
   // ("" = push to `branch`); see git/push_branch.h.
   std::string push_branch;
   std::vector<std::string> pr_labels;  // --git-pr-label, for new pull requests
+  bool cosign_keys = false;   // --cosign-key is set (tagflow.io/verify: cosign)
 };
 
 // Scans image repositories; the daemon passes registry::Scanner::Scan.
@@ -77,7 +79,11 @@ struct CycleReport {
   // The same errors with their stage and parts (errors[i] is
   // error_details[i].message): what the notifier groups by stage.
   std::vector<notify::EventError> error_details;
-  std::vector<std::string> notices;           // logged, not failures
+  std::vector<std::string> notices;  // logged, not failures
+  // Tags held back by a release gate (tagflow.io/verify) in the last plan;
+  // each (container, tag, digest, reason) is logged and notified once per
+  // Cycle object, however many cycles see it again.
+  std::vector<GateSkip> skips;
   std::vector<manifest::Workload> workloads;  // the last scan, for the API
   // With a push branch: the commit it holds for this plan ("" when none),
   // whether it already held it, whether it was deleted (merged), and the
@@ -127,9 +133,15 @@ class Cycle {
   // pushed (carrying the cycle's errors, if any, so that it never counts as
   // a recovery), a failure when it had errors, CycleOk otherwise.
   void Notify(const CycleReport& report, double seconds);
+  // The skips of `report` not reported before, remembered as reported.
+  std::vector<GateSkip> NewSkips(const CycleReport& report);
 
   CycleDeps deps_;
   CycleOptions options_;
+  // image:tag -> digest, asked once per Run (re-plans after a push conflict
+  // reuse it): one HEAD per tracked tag per cycle.
+  std::map<std::string, Result<std::string>> digests_;
+  std::set<std::string> reported_skips_;  // GateSkip keys already logged and notified
 };
 
 // The body of the pull request for `changes` (--git-pr): one Markdown line

@@ -15,6 +15,25 @@ PlanProblem Problem(const AutomatedContainer& ac, ErrorKind kind, std::string me
       fmt::format("workload {} container {}: {}", ac.workload->id, ac.container->name, message)};
 }
 
+// The tag a reference follows: its tag, else "latest".
+std::string CurrentTag(const image::ImageRef& image) {
+  return image.tag().empty() ? "latest" : image.tag();
+}
+
+// Why `tag` is held back by `ac`'s min-age, or "" when it is not.
+std::string AgeGate(const AutomatedContainer& ac, const registry::TagMetadata& tag, TimePoint now) {
+  if (!ac.release.min_age) return "";
+  if (!tag.created) {
+    return fmt::format("its creation time is unknown ({}), so tagflow.io/min-age cannot pass",
+                       tag.problem.empty() ? "not fetched" : tag.problem);
+  }
+  auto age = std::chrono::duration_cast<std::chrono::milliseconds>(now - *tag.created);
+  if (age >= *ac.release.min_age) return "";
+  return fmt::format("it is {} old, younger than tagflow.io/min-age {}",
+                     FormatDuration(std::max(age, std::chrono::milliseconds(0))),
+                     FormatDuration(*ac.release.min_age));
+}
+
 }  // namespace
 
 std::string PlanProblem::ToString() const { return message; }
@@ -37,7 +56,16 @@ std::vector<AutomatedContainer> FindAutomated(const std::vector<manifest::Worklo
         }
         continue;
       }
-      out.push_back(AutomatedContainer{&w, &c, std::move(*filter)});
+      Result<manifest::ReleasePolicy> release = p.Release(c.name);
+      if (!release) {
+        if (problems) {
+          problems->push_back(PlanProblem{
+              w.id, c.name, ErrorKind::kInvalidInput, false,
+              fmt::format("workload {} container {}: {}", w.id, c.name, release.error().message)});
+        }
+        continue;
+      }
+      out.push_back(AutomatedContainer{&w, &c, std::move(*filter), *release});
     }
   }
   return out;
@@ -48,6 +76,11 @@ std::vector<registry::ScanTarget> ScanTargets(const std::vector<AutomatedContain
   for (const AutomatedContainer& ac : automated) {
     registry::ScanTarget t{ac.container->image, {ac.filter}, {}};
     if (!ac.container->image.tag().empty()) t.wanted.push_back(ac.container->image.tag());
+    if (ac.release.Gated()) {
+      t.gated.push_back(registry::GatedPolicy{ac.filter, CurrentTag(ac.container->image),
+                                              ac.release.min_age, ac.release.verify_cosign,
+                                              ac.release.track_digest});
+    }
     targets.push_back(std::move(t));
   }
   return targets;
@@ -55,7 +88,7 @@ std::vector<registry::ScanTarget> ScanTargets(const std::vector<AutomatedContain
 
 Plan MakePlan(const std::vector<AutomatedContainer>& automated,
               const std::map<std::string, registry::RepositoryScan>& scans,
-              const DigestLookup& digest_of) {
+              const DigestLookup& digest_of, const PlanContext& context) {
   Plan plan;
   for (const AutomatedContainer& ac : automated) {
     const image::ImageRef& image = ac.container->image;
@@ -105,38 +138,143 @@ Plan MakePlan(const std::vector<AutomatedContainer>& automated,
           ac, ErrorKind::kInvalidInput,
           fmt::format("tag {} of {} is not a candidate: {}", tag, image.Name(), why), true));
     }
-    if (candidates.empty()) continue;
-    const image::TagInfo& best = candidates.front();
+    if (ac.release.verify_cosign && !context.cosign_keys) {
+      plan.problems.push_back(Problem(
+          ac, ErrorKind::kInvalidInput,
+          "tagflow.io/verify: cosign needs the public keys to verify with (--cosign-key); not "
+          "updated"));
+      continue;
+    }
+    if (ac.release.track_digest && image.tag().empty() && !image.digest().empty()) {
+      plan.problems.push_back(
+          Problem(ac, ErrorKind::kInvalidInput,
+                  fmt::format("tagflow.io/digest follows a tag, and {} names none; not updated",
+                              ac.container->image_text)));
+      continue;
+    }
 
-    std::string current_tag = image.tag().empty() ? "latest" : image.tag();
-    if (best.tag == current_tag) continue;
+    std::string current_tag = CurrentTag(image);
     image::TagInfo current{current_tag, std::nullopt};
     auto found = std::find_if(infos.begin(), infos.end(),
                               [&](const image::TagInfo& t) { return t.tag == current_tag; });
     if (found != infos.end()) current = *found;
-    if (!ac.filter.Newer(best, current)) continue;  // never move down
+    // The newest candidate newer than the current tag that its gates let
+    // through; never move down.
+    const image::TagInfo* best = nullptr;
+    bool undecided = false;  // a gate could not decide: no change on partial knowledge
+    for (const image::TagInfo& candidate : candidates) {
+      if (candidate.tag == current_tag || !ac.filter.Newer(candidate, current)) break;
+      if (!ac.release.Gated()) {
+        best = &candidate;
+        break;
+      }
+      auto meta = std::find_if(tags.begin(), tags.end(), [&](const registry::TagMetadata& m) {
+        return m.tag == candidate.tag;
+      });
+      if (std::string why = AgeGate(ac, *meta, context.now); !why.empty()) {
+        plan.problems.push_back(Problem(ac, ErrorKind::kInvalidInput,
+                                        fmt::format("tag {} of {} is not a candidate yet: {}",
+                                                    candidate.tag, image.Name(), why),
+                                        true));
+        continue;
+      }
+      if (ac.release.verify_cosign) {
+        if (meta->signature == registry::SignatureState::kUnchecked) {
+          undecided = true;
+          break;
+        }
+        if (meta->signature == registry::SignatureState::kInvalid) {
+          plan.skips.push_back(
+              GateSkip{ac.workload->id, ac.container->name, image.Name(), candidate.tag,
+                       meta->digest, meta->signature_problem,
+                       fmt::format("workload {} container {}: skipped {}:{}{}: {}", ac.workload->id,
+                                   ac.container->name, image.Name(), candidate.tag,
+                                   meta->digest.empty() ? "" : " (" + meta->digest + ")",
+                                   meta->signature_problem)});
+          continue;
+        }
+      }
+      best = &candidate;
+      break;
+    }
+    if (undecided) {
+      plan.problems.push_back(Problem(
+          ac, ErrorKind::kTransient,
+          fmt::format("the signatures of {} are not all checked yet; not updated until they are",
+                      image.Name()),
+          true));
+      continue;
+    }
+    // The tag to write: the chosen one, else (digest tracking) the current.
+    std::string tag = best != nullptr ? best->tag : current_tag;
+    if (best == nullptr && !ac.release.track_digest) continue;
 
     std::string digest;
-    if (!image.digest().empty()) {
-      Result<std::string> d = digest_of(image, best.tag);
+    if (ac.release.track_digest || !image.digest().empty()) {
+      Result<std::string> d = digest_of(image, tag);
       if (!d) {
         plan.problems.push_back(Problem(ac, d.error().kind,
                                         fmt::format("cannot resolve the digest of {}:{}: {}",
-                                                    image.Name(), best.tag, d.error().message)));
+                                                    image.Name(), tag, d.error().message)));
         continue;
       }
       if (!image::IsValidDigest(*d)) {
         plan.problems.push_back(Problem(
             ac, ErrorKind::kInvalidInput,
             fmt::format("the registry gave {}:{} a digest that is not algorithm:hex; not updated",
-                        image.Name(), best.tag)));
+                        image.Name(), tag)));
         continue;
       }
       digest = *d;
     }
+    // A gated new tag is written with the digest its gates judged, or not yet.
+    if (best != nullptr && ac.release.Gated() && ac.release.track_digest) {
+      auto meta = std::find_if(tags.begin(), tags.end(),
+                               [&](const registry::TagMetadata& m) { return m.tag == tag; });
+      if (meta == tags.end() || meta->digest != digest) {
+        plan.problems.push_back(Problem(
+            ac, ErrorKind::kInvalidInput,
+            fmt::format("{}:{} now points at {}, not the image its gates checked; not updated "
+                        "until the next scan checks it",
+                        image.Name(), tag, digest),
+            true));
+        continue;
+      }
+    }
+    // Tracked and nothing moved: the written tag and digest are current.
+    if (best == nullptr && image.tag() == tag && image.digest() == digest) continue;
+    // The tag was re-pushed: its new digest passes the gates too before it
+    // replaces a written one.
+    if (best == nullptr && ac.release.Gated() && !image.digest().empty()) {
+      auto meta = std::find_if(tags.begin(), tags.end(),
+                               [&](const registry::TagMetadata& m) { return m.tag == tag; });
+      std::string why;
+      if (meta == tags.end() || meta->digest != digest) {
+        why = "the scan has not read the new image yet (next cycle)";
+      } else if (std::string age = AgeGate(ac, *meta, context.now); !age.empty()) {
+        why = age;
+      } else if (ac.release.verify_cosign &&
+                 meta->signature == registry::SignatureState::kInvalid) {
+        plan.skips.push_back(GateSkip{
+            ac.workload->id, ac.container->name, image.Name(), tag, digest, meta->signature_problem,
+            fmt::format("workload {} container {}: skipped {}:{} ({}): {}", ac.workload->id,
+                        ac.container->name, image.Name(), tag, digest, meta->signature_problem)});
+        continue;
+      } else if (ac.release.verify_cosign && meta->signature != registry::SignatureState::kValid) {
+        why = "its signature is not checked yet";
+      }
+      if (!why.empty()) {
+        plan.problems.push_back(
+            Problem(ac, ErrorKind::kInvalidInput,
+                    fmt::format("{}:{} was pushed again as {}; not followed yet: {}", image.Name(),
+                                tag, digest, why),
+                    true));
+        continue;
+      }
+    }
     const std::string& file = ac.container->file.empty() ? ac.workload->file : ac.container->file;
     plan.changes.push_back(PlannedChange{ac.workload->id, ac.container->name, file, image,
-                                         image.WithTag(best.tag, digest)});
+                                         image.WithTag(tag, digest)});
   }
   return plan;
 }

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "base/error.h"
+#include "base/time.h"
 #include "image/reference.h"
 #include "image/tag_filter.h"
 #include "manifest/workload.h"
@@ -23,6 +24,7 @@ struct AutomatedContainer {
   const manifest::Workload* workload;
   const manifest::Container* container;
   image::TagFilter filter;
+  manifest::ReleasePolicy release = {};  // tagflow.io/digest, min-age, verify
 };
 
 // Something the plan could not do for one container. `kind` says whether
@@ -47,23 +49,46 @@ struct PlannedChange {
   friend bool operator==(const PlannedChange&, const PlannedChange&) = default;
 };
 
+// A tag newer than the current one that a release gate held back for a
+// reason worth telling people (tagflow.io/verify: unsigned, badly signed).
+struct GateSkip {
+  std::string workload;
+  std::string container;
+  std::string image;  // repository as written, no tag
+  std::string tag;
+  std::string digest;  // the tag's digest, "" when unknown
+  std::string reason;
+  std::string message;  // names workload, container, image:tag and the reason
+
+  friend bool operator==(const GateSkip&, const GateSkip&) = default;
+};
+
 struct Plan {
   std::vector<PlannedChange> changes;
   std::vector<PlanProblem> problems;
+  std::vector<GateSkip> skips;
 };
 
-// The automated containers of `workloads`, in order. An invalid filter is a
-// problem naming the workload, container, filter and reason; the container is
-// left out and every other container goes on.
+// What the plan needs beyond the scans.
+struct PlanContext {
+  TimePoint now = {};        // for tagflow.io/min-age
+  bool cosign_keys = false;  // --cosign-key is set (tagflow.io/verify needs it)
+};
+
+// The automated containers of `workloads`, in order. An invalid filter or
+// tagflow.io/ release annotation is a problem naming the workload, container,
+// annotation and reason; the container is left out and every other container
+// goes on.
 std::vector<AutomatedContainer> FindAutomated(const std::vector<manifest::Workload>& workloads,
                                               std::vector<PlanProblem>* problems);
 
 // One scan target per image of `automated` (merged by the scanner), asking
-// for the metadata of the current tags so that "never move down" can compare.
+// for the metadata of the current tags so that "never move down" can compare,
+// and for the release-gate walk of containers with min-age or verify.
 std::vector<registry::ScanTarget> ScanTargets(const std::vector<AutomatedContainer>& automated);
 
-// Looks up the digest of `tag` in the image's repository, for references
-// written as tag@digest.
+// Looks up the digest `tag` of the image's repository points at now (a HEAD),
+// for references written as tag@digest and containers tracked by digest.
 using DigestLookup =
     std::function<Result<std::string>(const image::ImageRef& image, const std::string& tag)>;
 
@@ -72,9 +97,19 @@ using DigestLookup =
 // ordering (or the current tag is unknown or not allowed and older). Never
 // moves a container to a tag older than its current one. Registry failures
 // and unknown creation times become problems of the containers concerned.
+//
+// Release gates: with tagflow.io/min-age a tag younger than that at
+// `context.now` (or of unknown age) is no candidate (a notice); with
+// tagflow.io/verify a tag whose signature the scan found missing or bad is
+// no candidate (a GateSkip); the next older candidate may be picked, never
+// one older than the current tag. With tagflow.io/digest the chosen tag (or
+// the current one when nothing newer is chosen) is looked up with
+// `digest_of` every time, and a digest other than the written one is a
+// change (`tag@new-digest`); without it, `digest_of` is asked only for a
+// reference written with a digest whose tag changes.
 Plan MakePlan(const std::vector<AutomatedContainer>& automated,
               const std::map<std::string, registry::RepositoryScan>& scans,
-              const DigestLookup& digest_of);
+              const DigestLookup& digest_of, const PlanContext& context = {});
 
 // Flux v1's commit message: "Auto-release <ref>\n" for one image, else
 // "Auto-release multiple (N) images\n\n" and " - <ref>\n" lines, each

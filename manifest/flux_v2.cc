@@ -209,6 +209,7 @@ void ResolveFluxMarkers(const FluxObjects& objects, std::vector<Workload>& workl
     for (const Container& c : w.containers) {
       annotations.emplace_back(std::string(kPolicyPrefix) + TagPolicy(c.name), policy->filter);
     }
+    for (const auto& a : policy->tagflow_annotations) annotations.push_back(a);
     w.policies = Policies::FromAnnotations(annotations);
     return false;
   });

@@ -32,6 +32,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "base/error.h"
@@ -78,6 +79,9 @@ struct FluxImagePolicy {
   std::string error;          // why the policy cannot be used, when it cannot
   std::string file;
   int line = 0;
+  // Its `tagflow.io/` annotations (digest, min-age, verify): workload-wide
+  // policies of its marker workload.
+  std::vector<std::pair<std::string, std::string>> tagflow_annotations = {};
 };
 
 struct FluxObjects {

@@ -70,6 +70,16 @@ void DocumentExtractor::FluxObject(const YamlNode& object, const std::string& ki
     return;
   }
   FluxImagePolicy p{ns, *name, ns, "", "", "", std::string(ex_.file), object.line + 1};
+  if (const YamlNode* annotations = ex_.Get(*metadata, "annotations");
+      annotations != nullptr && annotations->IsMap()) {
+    for (std::size_t i = 0; i + 1 < annotations->children.size(); i += 2) {
+      const YamlNode& key = annotations->children[i].Resolved();
+      const YamlNode& value = annotations->children[i + 1].Resolved();
+      if (key.IsScalar() && value.IsScalar() && key.value.starts_with(kTagflowPrefix)) {
+        p.tagflow_annotations.emplace_back(key.value, value.value);
+      }
+    }
+  }
   const YamlNode* ref = spec != nullptr ? ex_.Get(*spec, "imageRepositoryRef") : nullptr;
   const std::string* repo = ref != nullptr ? ex_.GetString(*ref, "name") : nullptr;
   const std::string* repo_ns = ref != nullptr ? ex_.GetString(*ref, "namespace") : nullptr;

@@ -26,6 +26,8 @@ std::vector<Event> AlertState::OnEvent(const Event& event, Clock::time_point now
       out.push_back(event);
       return out;
     }
+    case EventKind::kSkipped:
+      return {event};  // news, not health: no incident opens or closes
     case EventKind::kFailure:
       break;
   }

@@ -27,10 +27,23 @@ std::vector<RoutedMessage> ChannelRouter::Route(const Event& event, Clock::time_
       return Success(event);
     case EventKind::kFailure:
       return Failure(event, now);
+    case EventKind::kSkipped:
+      return Skipped(event);
     case EventKind::kResolved:
       break;
   }
   return Resolved(event);
+}
+
+std::vector<RoutedMessage> ChannelRouter::Skipped(const Event& event) {
+  std::map<std::string, Event> by_channel;
+  for (const EventError& e : event.errors) {
+    auto [it, added] = by_channel.try_emplace(ChannelOf(e.channel), Frame(event));
+    it->second.errors.push_back(e);
+  }
+  std::vector<RoutedMessage> out;
+  for (auto& [channel, e] : by_channel) out.push_back({channel, SlackRole::kPlain, std::move(e)});
+  return out;
 }
 
 std::vector<RoutedMessage> ChannelRouter::Success(const Event& event) {

@@ -69,6 +69,8 @@ class ChannelRouter {
   };
 
   std::vector<RoutedMessage> Success(const Event& event);
+  // One plain message per channel named by the held-back tags.
+  std::vector<RoutedMessage> Skipped(const Event& event);
   std::vector<RoutedMessage> Failure(const Event& event, Clock::time_point now);
   std::vector<RoutedMessage> Resolved(const Event& event);
   // kResolve + kClose of `channel`'s incident, closed.

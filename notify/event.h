@@ -17,9 +17,13 @@ enum class EventKind {
   kSuccess,   // a commit was pushed
   kFailure,   // some stage of the cycle failed
   kResolved,  // the first good cycle after a failure (made by the Notifier)
+  // A release gate held a tag back (tagflow.io/verify: unsigned or badly
+  // signed): `errors` name each tag and the reason. Not a failure: it opens
+  // no incident and resolves none. Sent once per tag, digest and reason.
+  kSkipped,
 };
 
-// "success", "failure", "resolved".
+// "success", "failure", "resolved", "skipped".
 std::string_view EventKindName(EventKind kind);
 
 // The step of the cycle an error comes from (DESIGN.md §1), in cycle order:

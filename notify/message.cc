@@ -123,6 +123,16 @@ Message BuildMessage(const Event& event, size_t max_lines) {
       m.sections = ByStage(event.errors);
       Cap(m.sections, max_lines);
       break;
+    case EventKind::kSkipped: {
+      m.tone = Tone::kWarning;
+      m.title = fmt::format("Release gate held back {} on {}",
+                            Plural(event.errors.size(), "tag", "tags"), event.branch);
+      Section held{"Not released", {}};
+      for (const EventError& e : event.errors) held.lines.push_back(e.message);
+      m.sections.push_back(std::move(held));
+      Cap(m.sections, max_lines);
+      break;
+    }
     case EventKind::kResolved: {
       m.tone = Tone::kGood;
       m.title = fmt::format("Resolved: automation on {} is healthy again", event.branch);

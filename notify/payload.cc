@@ -26,8 +26,10 @@ Result<Messages> Messages::Create(std::string_view success_template,
   if (!failure) return Fail(failure.error());
   auto resolved = Template::Parse(kDefaultResolvedTemplate, "resolved message");
   if (!resolved) return Fail(ErrorKind::kInternal, resolved.error().message);
+  auto skipped = Template::Parse(kDefaultSkippedTemplate, "skipped message");
+  if (!skipped) return Fail(ErrorKind::kInternal, skipped.error().message);
   return Messages(std::move(*success), std::move(*failure), std::move(*resolved),
-                  !success_template.empty(), !failure_template.empty());
+                  std::move(*skipped), !success_template.empty(), !failure_template.empty());
 }
 
 namespace {
@@ -58,6 +60,7 @@ std::string Messages::Text(const Event& event, bool for_slack) const {
   const Template* t = &failure_;
   if (event.kind == EventKind::kSuccess) t = &success_;
   if (event.kind == EventKind::kResolved) t = &resolved_;
+  if (event.kind == EventKind::kSkipped) t = &skipped_;
   return CapText(t->Render(event, for_slack));
 }
 

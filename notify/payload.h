@@ -56,14 +56,15 @@ class Messages {
   bool Custom(EventKind kind) const;
 
  private:
-  Messages(Template success, Template failure, Template resolved, bool custom_success,
-           bool custom_failure)
+  Messages(Template success, Template failure, Template resolved, Template skipped,
+           bool custom_success, bool custom_failure)
       : success_(std::move(success)),
         failure_(std::move(failure)),
         resolved_(std::move(resolved)),
+        skipped_(std::move(skipped)),
         custom_success_(custom_success),
         custom_failure_(custom_failure) {}
-  Template success_, failure_, resolved_;
+  Template success_, failure_, resolved_, skipped_;
   bool custom_success_, custom_failure_;
 };
 

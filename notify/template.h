@@ -50,6 +50,8 @@ inline constexpr std::string_view kDefaultSuccessTemplate =
 inline constexpr std::string_view kDefaultFailureTemplate =
     "Automation failed on {{.Branch}}: {{.Count}} error(s)"
     "{{range .Errors}}\n[{{.Stage}}] {{.Message}}{{end}}";
+inline constexpr std::string_view kDefaultSkippedTemplate =
+    "Held back {{.Count}} tag(s) on {{.Branch}}{{range .Errors}}\n{{.Message}}{{end}}";
 inline constexpr std::string_view kDefaultResolvedTemplate =
     "Resolved: automation on {{.Branch}} is healthy again after {{.Duration}} "
     "({{.Count}} error(s) cleared)";

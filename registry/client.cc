@@ -183,12 +183,12 @@ Result<std::string> Client::RepositoryUrl(const image::ImageRef& image, std::str
 }
 
 Result<HttpResponse> Client::Get(const image::ImageRef& image, const std::string& url,
-                                 std::string_view accept) {
+                                 std::string_view accept, std::string_view method) {
   std::string domain = image.CanonicalDomain();
   for (int round = 0;; ++round) {
     Result<std::optional<Credentials>> credentials = credentials_.For(domain);
     if (!credentials) return Fail(credentials.error());
-    Result<HttpResponse> response = GetWith(image, url, accept, *credentials);
+    Result<HttpResponse> response = GetWith(image, url, accept, method, *credentials);
     bool refused =
         response ? response->status == 401 : response.error().kind == ErrorKind::kUnauthorized;
     if (refused && round == 0 && credentials_.Invalidate(domain, *credentials)) {
@@ -201,7 +201,7 @@ Result<HttpResponse> Client::Get(const image::ImageRef& image, const std::string
 }
 
 Result<HttpResponse> Client::GetWith(const image::ImageRef& image, const std::string& url,
-                                     std::string_view accept,
+                                     std::string_view accept, std::string_view method,
                                      const std::optional<Credentials>& credentials) {
   std::string host = image.ApiHost();
   auto state = Host(host);
@@ -210,6 +210,7 @@ Result<HttpResponse> Client::GetWith(const image::ImageRef& image, const std::st
   Challenge challenge = state->challenge;
   for (int attempt = 0;; ++attempt) {
     HttpRequest request;
+    request.method = std::string(method);
     request.url = url;
     request.timeout = options_.timeout;
     if (!accept.empty()) request.SetHeader("Accept", std::string(accept));
@@ -341,7 +342,47 @@ Result<FetchedManifest> Client::GetManifest(const image::ImageRef& image,
   } else {
     fetched.problem = manifest.error().message;
   }
+  fetched.body = std::move(response->body);
   return fetched;
+}
+
+Result<std::string> Client::HeadManifest(const image::ImageRef& image, std::string_view tag) {
+  std::string host = image.ApiHost();
+  std::string what = fmt::format("manifest {}:{}", image.CanonicalName(), tag);
+  auto url = RepositoryUrl(image, fmt::format("manifests/{}", tag));
+  if (!url) return Fail(url.error());
+  auto response = Get(image, *url, ManifestAccept(), "HEAD");
+  if (!response) return Fail(response.error());
+  if (response->status == 200) {
+    std::string digest = response->Header("docker-content-digest");
+    if (image::IsValidDigest(digest)) return digest;
+  } else if (response->status != 405 && response->status != 501) {
+    // A HEAD answer has no body to read a registry error from.
+    return Fail(ResponseError(*response, host, what));
+  }
+  spdlog::debug("registry {}: HEAD {} gave no Docker-Content-Digest; asking with GET", host, what);
+  auto fetched = GetManifest(image, tag);
+  if (!fetched) return Fail(fetched.error());
+  return fetched->digest;
+}
+
+Result<std::string> Client::GetBlob(const image::ImageRef& image, std::string_view digest,
+                                    size_t max_bytes) {
+  std::string host = image.ApiHost();
+  std::string what = fmt::format("blob {}@{}", image.CanonicalName(), digest);
+  auto url = RepositoryUrl(image, fmt::format("blobs/{}", digest));
+  if (!url) return Fail(url.error());
+  auto response = Get(image, *url, "");
+  if (!response) return Fail(response.error());
+  if (response->status != 200) return Fail(ResponseError(*response, host, what));
+  if (response->body.size() > max_bytes) {
+    return Fail(ErrorKind::kInvalidInput,
+                fmt::format("registry {}: {} is larger than {} bytes", host, what, max_bytes));
+  }
+  if (auto ok = VerifyDigest(digest, response->body); !ok) {
+    return Fail(ok.error().Wrap(fmt::format("registry {}: {}", host, what)));
+  }
+  return std::move(response->body);
 }
 
 Result<ImageConfig> Client::GetImageConfig(const image::ImageRef& image, std::string_view digest) {

@@ -36,6 +36,7 @@ struct ClientOptions {
 struct FetchedManifest {
   std::string digest;  // verified digest of the body
   Manifest manifest;
+  std::string body;  // the bytes as served (verified against `digest`)
   // Set when the body is not a manifest tagflow can read (schema 1, an
   // artifact, not JSON): the digest is still valid, `manifest` is empty.
   std::string problem;
@@ -67,6 +68,19 @@ class Client {
   [[nodiscard]] Result<FetchedManifest> GetManifest(const image::ImageRef& image,
                                                     std::string_view reference);
 
+  // The digest `tag` of the image's repository points at now, from a HEAD
+  // on its manifest (the same Accept as GetManifest) and its
+  // Docker-Content-Digest header; when the registry answers the HEAD without
+  // a valid header (or refuses the method), a GET of the manifest instead.
+  // Errors as GetManifest.
+  [[nodiscard]] Result<std::string> HeadManifest(const image::ImageRef& image,
+                                                 std::string_view tag);
+
+  // The blob `digest` of the image's repository, verified; kInvalidInput
+  // when it is larger than `max_bytes`.
+  [[nodiscard]] Result<std::string> GetBlob(const image::ImageRef& image, std::string_view digest,
+                                            size_t max_bytes);
+
   // The image config blob `digest`, verified and parsed.
   [[nodiscard]] Result<ImageConfig> GetImageConfig(const image::ImageRef& image,
                                                    std::string_view digest);
@@ -82,9 +96,9 @@ class Client {
   // fresh 401 challenge once; when the registry still refuses credentials a
   // helper gave, asks the helper again once (they may have rotated).
   Result<HttpResponse> Get(const image::ImageRef& image, const std::string& url,
-                           std::string_view accept);
+                           std::string_view accept, std::string_view method = "GET");
   Result<HttpResponse> GetWith(const image::ImageRef& image, const std::string& url,
-                               std::string_view accept,
+                               std::string_view accept, std::string_view method,
                                const std::optional<Credentials>& credentials);
   Result<std::string> RepositoryUrl(const image::ImageRef& image, std::string_view suffix);
   // True for a host named by --registry-insecure-host ("host" or "host:port").

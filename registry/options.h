@@ -30,7 +30,8 @@ struct RegistryOptions {
   std::string platform = "linux/amd64";  // --registry-platform os/arch[/variant]
   std::chrono::milliseconds timeout{30'000};  // --registry-timeout, per request
   int concurrency = 4;                        // --registry-concurrency: repositories at once
-  int metadata_budget = 300;  // metadata fetches per repository per scan (0: no limit)
+  int metadata_budget = 300;             // metadata fetches per repository per scan (0: no limit)
+  std::vector<std::string> cosign_keys;  // --cosign-key PEM files (tagflow.io/verify: cosign)
 };
 
 // $XDG_CACHE_HOME/tagflow, else $HOME/.cache/tagflow, else "" (in memory).

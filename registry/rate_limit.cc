@@ -1,5 +1,4 @@
 #include "registry/rate_limit.h"
-#include "base/strings.h"
 
 #include <fmt/chrono.h>
 #include <fmt/format.h>
@@ -7,6 +6,8 @@
 #include <algorithm>
 #include <cctype>
 #include <ctime>
+
+#include "base/strings.h"
 
 namespace tagflow::registry {
 namespace {}  // namespace
@@ -92,7 +93,7 @@ Result<HttpResponse> ThrottledHttpClient::Send(const HttpRequest& request) {
   auto url = ParseUrl(request.url);
   if (!url) return Fail(url.error());
   const std::string& host = url->authority;
-  RequestKind kind = ClassifyRequest(request.url);
+  RequestKind kind = ClassifyRequest(request.method, request.url);
   const RateLimitOptions& opts = limiter_.options();
   for (int attempt = 0;; ++attempt) {
     if (auto ok = limiter_.Acquire(host); !ok) return Fail(ok.error());

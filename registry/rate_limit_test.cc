@@ -168,6 +168,9 @@ TEST(MetricsTest, ClassifiesRequestsByPath) {
   EXPECT_EQ(ClassifyRequest("https://r.io/v2/"), RequestKind::kPing);
   EXPECT_EQ(ClassifyRequest("https://r.io/v2/a/b/tags/list?n=100"), RequestKind::kTags);
   EXPECT_EQ(ClassifyRequest("https://r.io/v2/a/manifests/sha256:x"), RequestKind::kManifest);
+  EXPECT_EQ(ClassifyRequest("GET", "https://r.io/v2/a/manifests/1.0"), RequestKind::kManifest);
+  EXPECT_EQ(ClassifyRequest("HEAD", "https://r.io/v2/a/manifests/1.0"), RequestKind::kManifestHead);
+  EXPECT_EQ(ClassifyRequest("HEAD", "https://r.io/v2/a/blobs/sha256:x"), RequestKind::kBlob);
   EXPECT_EQ(ClassifyRequest("https://r.io/v2/a/blobs/sha256:x"), RequestKind::kBlob);
   EXPECT_EQ(ClassifyRequest("https://auth.r.io/token?scope=x"), RequestKind::kToken);
   RegistryStats m;

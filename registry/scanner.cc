@@ -202,13 +202,12 @@ Result<std::vector<TagMetadata>> Scanner::ScanRepository(const ScanTarget& targe
     if (known_a != known_b) return known_a;
     return image::NaturalCompare(tags[a].tag, tags[b].tag) > 0;
   });
-  const int budget = options_.metadata_budget;
   std::optional<Error> failure;
   size_t deferred = 0;
   for (size_t i : order) {
     TagMetadata& tag = tags[i];
     if (failure) break;
-    if (budget > 0 && pending.fetches >= budget) {
+    if (BudgetSpent(pending)) {
       tag.deferred = true;
       tag.problem = "metadata not fetched yet (per-cycle budget spent; continues next cycle)";
       ++deferred;
@@ -226,6 +225,13 @@ Result<std::vector<TagMetadata>> Scanner::ScanRepository(const ScanTarget& targe
                    tag.tag, tag.problem);
     }
   }
+  std::set<std::string, std::less<>> listed_tags(listed->begin(), listed->end());
+  for (const GatedPolicy& gate : target.gated) {
+    if (failure) break;
+    if (auto ok = WalkGate(image, gate, listed_tags, tags, pending); !ok) failure = ok.error();
+  }
+  deferred =
+      std::count_if(tags.begin(), tags.end(), [](const TagMetadata& t) { return t.deferred; });
   if (deferred > 0) {
     spdlog::info(
         "registry metadata budget spent repository={} fetched={} deferred_tags={}: the scan "
@@ -247,6 +253,149 @@ Result<std::vector<TagMetadata>> Scanner::ScanRepository(const ScanTarget& targe
   return tags;
 }
 
+bool Scanner::BudgetSpent(const Pending& pending) const {
+  return options_.metadata_budget > 0 && pending.fetches >= options_.metadata_budget;
+}
+
+Result<void> Scanner::WalkGate(const image::ImageRef& image, const GatedPolicy& gate,
+                               const std::set<std::string, std::less<>>& listed,
+                               std::vector<TagMetadata>& tags, Pending& pending) {
+  std::unordered_map<std::string_view, size_t> index;
+  std::vector<image::TagInfo> infos;
+  for (size_t i = 0; i < tags.size(); ++i) {
+    index[tags[i].tag] = i;
+    if (image::IsValidTag(tags[i].tag)) infos.push_back(tags[i].Info());
+  }
+  image::TagInfo current{gate.current, std::nullopt};
+  if (auto it = index.find(gate.current); it != index.end()) current = tags[it->second].Info();
+  enum class Verdict { kPass, kFail, kStop };
+  // Checks `tag` against the gates, fetching what is missing.
+  auto check = [&](TagMetadata& tag) -> Result<Verdict> {
+    if (tag.deferred) return Verdict::kStop;  // not known yet: nothing below may be decided
+    if (gate.min_age) {
+      if (!tag.created && tag.problem.empty()) {
+        if (BudgetSpent(pending)) {
+          tag.deferred = true;
+          tag.problem = "metadata not fetched yet (per-cycle budget spent; continues next cycle)";
+          return Verdict::kStop;
+        }
+        auto ok = Resolve(image, tag, pending);
+        if (!ok && FailsRepository(ok.error())) return Fail(ok.error());
+        if (!ok) tag.problem = ok.error().message;
+      }
+      if (!tag.created) return Verdict::kFail;  // its age cannot be known: never a candidate
+      if (clock_.Now() - *tag.created < *gate.min_age) return Verdict::kFail;
+    }
+    if (gate.verify_cosign) {
+      if (tag.signature == SignatureState::kUnchecked) {
+        if (BudgetSpent(pending)) {
+          tag.deferred = true;
+          tag.problem = "signature not checked yet (per-cycle budget spent; continues next cycle)";
+          return Verdict::kStop;
+        }
+        auto ok = CheckSignature(image, listed, tag, pending);
+        if (!ok && FailsRepository(ok.error())) return Fail(ok.error());
+        if (!ok) {
+          tag.signature = SignatureState::kInvalid;
+          tag.signature_problem = ok.error().message;
+        }
+      }
+      if (tag.signature != SignatureState::kValid) return Verdict::kFail;
+    }
+    return Verdict::kPass;
+  };
+  for (const image::TagInfo& candidate : gate.filter.Select(infos)) {
+    // Never older than the current tag: what is deployed needs no gate.
+    if (candidate.tag == gate.current || !gate.filter.Newer(candidate, current)) break;
+    Result<Verdict> verdict = check(tags[index.at(candidate.tag)]);
+    if (!verdict) return Fail(verdict.error());
+    if (*verdict != Verdict::kFail) return {};  // the newest that passes, or undecided
+  }
+  // Nothing newer passed: a tracked current tag may have a new digest to judge.
+  if (auto it = index.find(gate.current); gate.track_digest && it != index.end()) {
+    Result<Verdict> verdict = check(tags[it->second]);
+    if (!verdict) return Fail(verdict.error());
+  }
+  return {};
+}
+
+Result<void> Scanner::CheckSignature(const image::ImageRef& image,
+                                     const std::set<std::string, std::less<>>& listed,
+                                     TagMetadata& tag, Pending& pending) {
+  if (tag.digest.empty()) {
+    ++pending.fetches;
+    auto digest = client_.HeadManifest(image, tag.tag);
+    if (!digest) return Fail(digest.error());
+    tag.digest = *digest;
+  }
+  std::string key = fmt::format("{}@{}", image.CanonicalName(), tag.digest);
+  {
+    std::lock_guard lock(verified_mu_);
+    if (verified_.contains(key)) {
+      tag.signature = SignatureState::kValid;
+      return {};
+    }
+  }
+  auto reject = [&](std::string why) {
+    tag.signature = SignatureState::kInvalid;
+    tag.signature_problem = std::move(why);
+    return Result<void>{};
+  };
+  if (!options_.cosign_keys || options_.cosign_keys->empty()) {
+    return reject("no --cosign-key is configured to verify with");
+  }
+  Result<std::string> sig_tag = CosignSignatureTag(tag.digest);
+  if (!sig_tag) return reject(sig_tag.error().message);
+  if (!listed.contains(*sig_tag)) {
+    return reject(fmt::format("not signed (no {} tag in the repository)", *sig_tag));
+  }
+  ++pending.fetches;
+  auto manifest = client_.GetManifest(image, *sig_tag);
+  if (!manifest) return Fail(manifest.error());
+  std::string rejected_key = key + "@" + manifest->digest;
+  {
+    std::lock_guard lock(verified_mu_);
+    if (auto it = rejected_.find(rejected_key); it != rejected_.end()) return reject(it->second);
+  }
+  Result<void> ok = VerifyCosignManifest(*options_.cosign_keys, manifest->body, tag.digest,
+                                         [&](const std::string& digest, size_t max_bytes) {
+                                           ++pending.fetches;
+                                           return client_.GetBlob(image, digest, max_bytes);
+                                         });
+  if (!ok && FailsRepository(ok.error())) return ok;
+  std::lock_guard lock(verified_mu_);
+  if (ok) {
+    verified_.insert(key);
+    tag.signature = SignatureState::kValid;
+    return {};
+  }
+  std::string why = fmt::format("bad signature ({}): {}", *sig_tag, ok.error().message);
+  if (rejected_.size() >= 10'000) rejected_.clear();
+  rejected_[rejected_key] = why;
+  return reject(why);
+}
+
+Result<std::string> Scanner::CurrentDigest(const image::ImageRef& image, const std::string& tag) {
+  auto digest = client_.HeadManifest(image, tag);
+  if (!digest) return Fail(digest.error());
+  if (cache_ == nullptr) return digest;
+  std::string name = image.CanonicalName();
+  auto record = cache_->GetRepository(name);
+  if (!record) return digest;
+  for (auto& t : record->tags) {
+    if (t.tag != tag || t.digest == *digest) continue;
+    spdlog::info("registry tag moved image={}:{} from={} to={}", name, tag,
+                 t.digest.empty() ? "-" : t.digest, *digest);
+    t.digest = *digest;
+    if (auto stored = cache_->PutRepository(name, *record); !stored) {
+      spdlog::warn("registry cache write failed repository={} error=\"{}\"", name,
+                   stored.error().message);
+    }
+    break;
+  }
+  return digest;
+}
+
 std::map<std::string, RepositoryScan> Scanner::Scan(const std::vector<ScanTarget>& targets) {
   std::map<std::string, RepositoryScan> results;
   std::map<std::string, ScanTarget> merged;
@@ -256,6 +405,7 @@ std::map<std::string, RepositoryScan> Scanner::Scan(const std::vector<ScanTarget
     if (!fresh) {
       it->second.filters.insert(it->second.filters.end(), t.filters.begin(), t.filters.end());
       it->second.wanted.insert(it->second.wanted.end(), t.wanted.begin(), t.wanted.end());
+      it->second.gated.insert(it->second.gated.end(), t.gated.begin(), t.gated.end());
     }
   }
   std::vector<std::pair<const std::string*, const ScanTarget*>> work;

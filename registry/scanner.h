@@ -7,9 +7,12 @@
 // kept per repository, and a failing host never stops the others.
 #pragma once
 
+#include <chrono>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -18,6 +21,7 @@
 #include "image/tag_filter.h"
 #include "registry/cache.h"
 #include "registry/client.h"
+#include "registry/cosign.h"
 #include "registry/oci.h"
 #include "registry/stats.h"
 
@@ -34,6 +38,23 @@ struct ScanOptions {
   // make per repository; the rest wait for the next cycle (0 = no limit). A
   // cold repository of 100,000 tags then cannot hold a cycle hostage.
   int metadata_budget = 300;
+  // --cosign-key: what tagflow.io/verify: cosign checks against (null or
+  // empty: every signature check fails, naming the missing flag).
+  std::shared_ptr<const CosignKeys> cosign_keys;
+};
+
+// A container whose candidates are held back by release gates
+// (tagflow.io/min-age, tagflow.io/verify): the scan checks its candidates
+// newest first, down to (not including) its current tag, until one passes,
+// fetching creation times and signatures only for the tags it checks. With
+// `track_digest`, when no newer tag passes, the current tag itself is checked
+// (its digest may have been re-pushed: the new digest must pass too).
+struct GatedPolicy {
+  image::TagFilter filter;
+  std::string current;  // the container's current tag ("" = none)
+  std::optional<std::chrono::milliseconds> min_age;
+  bool verify_cosign = false;
+  bool track_digest = false;
 };
 
 // A repository to scan and what its containers need from it.
@@ -41,6 +62,14 @@ struct ScanTarget {
   image::ImageRef image;                  // its tag and digest are ignored
   std::vector<image::TagFilter> filters;  // the policies of the containers using it
   std::vector<std::string> wanted;        // tags whose metadata is needed anyway (current tags)
+  std::vector<GatedPolicy> gated;         // containers with release gates
+};
+
+// What the release-gate walk found out about a tag's cosign signature.
+enum class SignatureState {
+  kUnchecked,  // not checked (no gate asked, or an older tag passed first)
+  kValid,      // a valid signature of the tag's digest by a --cosign-key
+  kInvalid,    // unsigned or badly signed; TagMetadata::signature_problem says why
 };
 
 struct TagMetadata {
@@ -51,6 +80,8 @@ struct TagMetadata {
   // Needed, but left for a later scan by the metadata budget: the tag's
   // time is not known *yet*, so nothing may be decided without it.
   bool deferred = false;
+  SignatureState signature = SignatureState::kUnchecked;
+  std::string signature_problem;  // why kInvalid
 
   image::TagInfo Info() const { return image::TagInfo{tag, created}; }
   friend bool operator==(const TagMetadata&, const TagMetadata&) = default;
@@ -84,11 +115,31 @@ class Scanner {
   // True when include/exclude keep `image` from being scanned.
   bool Excluded(const image::ImageRef& image) const;
 
+  // The digest `tag` points at now, with one HEAD on its manifest (GET when
+  // the registry does not answer HEAD with Docker-Content-Digest). When the
+  // cache remembers another digest for the tag (it was re-pushed), the
+  // remembered one is replaced, so the next scan reads the new image's
+  // metadata. Thread-safe with respect to Scan.
+  [[nodiscard]] Result<std::string> CurrentDigest(const image::ImageRef& image,
+                                                  const std::string& tag);
+
  private:
   class Pending;
   Result<ImageRecord> Record(const image::ImageRef& image, const std::string& digest,
                              std::optional<FetchedManifest> prefetched, Pending& pending);
   Result<void> Resolve(const image::ImageRef& image, TagMetadata& tag, Pending& pending);
+  // The release-gate walk of `gate` over `tags` (see GatedPolicy). A fetch
+  // the budget does not allow marks the tag deferred and ends the walk.
+  // kTransient/kUnauthorized failures are returned (they fail the repository).
+  Result<void> WalkGate(const image::ImageRef& image, const GatedPolicy& gate,
+                        const std::set<std::string, std::less<>>& listed,
+                        std::vector<TagMetadata>& tags, Pending& pending);
+  // Checks the cosign signature of `tag`'s digest, setting its signature
+  // fields; the `.sig` tag's absence from `listed` costs no request.
+  Result<void> CheckSignature(const image::ImageRef& image,
+                              const std::set<std::string, std::less<>>& listed, TagMetadata& tag,
+                              Pending& pending);
+  bool BudgetSpent(const Pending& pending) const;
 
   Client& client_;
   Cache* cache_;
@@ -97,6 +148,13 @@ class Scanner {
   ScanOptions options_;
   std::vector<std::string> include_;  // globs on canonical names
   std::vector<std::string> exclude_;
+  std::mutex verified_mu_;
+  // "<repository>@<digest>" with a valid signature: keys do not change
+  // while the process runs, so a valid signature stays valid.
+  std::set<std::string> verified_;  // guarded by verified_mu_
+  // "<repository>@<digest>@<.sig manifest digest>" -> why it was rejected:
+  // the same signature manifest is not fetched and checked again.
+  std::map<std::string, std::string> rejected_;  // guarded by verified_mu_
 };
 
 }  // namespace tagflow::registry

@@ -16,6 +16,12 @@ Result<std::unique_ptr<RegistryService>> RegistryService::Create(
       .timeout = options.credential_helper_timeout, .search_path = options.credential_helper_path});
   s->credentials_ = std::make_unique<CredentialStore>(std::move(*configs), *s->helpers_, clock,
                                                       options.credential_ttl);
+  auto cosign_keys = std::make_shared<CosignKeys>();
+  if (!options.cosign_keys.empty()) {
+    auto keys = CosignKeys::LoadFiles(options.cosign_keys);
+    if (!keys) return Fail(keys.error());
+    *cosign_keys = std::move(*keys);
+  }
   std::set<std::string> insecure(options.insecure_hosts.begin(), options.insecure_hosts.end());
   if (transport) {
     s->transport_ = std::move(transport);
@@ -49,6 +55,7 @@ Result<std::unique_ptr<RegistryService>> RegistryService::Create(
   scan.metadata_budget = options.metadata_budget;
   scan.include_images = options.include_images;
   scan.exclude_images = options.exclude_images;
+  scan.cosign_keys = std::move(cosign_keys);
   s->scanner_ = std::make_unique<Scanner>(*s->client_, s->cache_.get(), s->metrics_, clock, scan);
   return s;
 }

@@ -12,6 +12,8 @@ std::string_view RequestKindName(RequestKind kind) {
       return "tags";
     case RequestKind::kManifest:
       return "manifest";
+    case RequestKind::kManifestHead:
+      return "manifest_head";
     case RequestKind::kBlob:
       return "blob";
     case RequestKind::kToken:
@@ -31,6 +33,12 @@ RequestKind ClassifyRequest(std::string_view url) {
   if (path.find("/manifests/") != std::string_view::npos) return RequestKind::kManifest;
   if (path.find("/blobs/") != std::string_view::npos) return RequestKind::kBlob;
   return RequestKind::kToken;
+}
+
+RequestKind ClassifyRequest(std::string_view method, std::string_view url) {
+  RequestKind kind = ClassifyRequest(url);
+  if (kind == RequestKind::kManifest && method == "HEAD") return RequestKind::kManifestHead;
+  return kind;
 }
 
 uint64_t RegistryStats::Snapshot::Total() const {

@@ -14,13 +14,17 @@
 namespace tagflow::registry {
 
 // What a request was for, derived from its URL path.
-enum class RequestKind { kPing, kTags, kManifest, kBlob, kToken };
+// kManifestHead is a HEAD on a manifest (a digest check, which Docker Hub
+// does not count as a pull); kManifest is a GET of one.
+enum class RequestKind { kPing, kTags, kManifest, kManifestHead, kBlob, kToken };
 
 std::string_view RequestKindName(RequestKind kind);
 // kPing for ".../v2/", kTags for ".../tags/list", kManifest and kBlob for
 // ".../manifests/..." and ".../blobs/...", kToken for anything else (token
 // realms live outside /v2/).
 RequestKind ClassifyRequest(std::string_view url);
+// The same, with a HEAD on ".../manifests/..." as kManifestHead.
+RequestKind ClassifyRequest(std::string_view method, std::string_view url);
 
 class RegistryStats {
  public:

@@ -299,6 +299,13 @@ std::string RegistryServer::PushIndex(const std::string& repository, const std::
   return pusher_->PushIndex(repository, tag, images);
 }
 
+std::string RegistryServer::PushCosignSignature(const std::string& repository,
+                                                const std::string& image_digest,
+                                                const std::string& payload,
+                                                const std::string& signature_b64) {
+  return pusher_->PushCosignSignature(repository, image_digest, payload, signature_b64);
+}
+
 std::unique_ptr<RegistryServer::Pusher> RegistryServer::NewPusher() {
   return std::make_unique<Pusher>(*this);
 }
@@ -442,6 +449,45 @@ RegistryServer::Pusher::Pushed RegistryServer::Pusher::PushManifest(const std::s
                              std::to_string(put.status) + " " + put.body);
   }
   return {digest, body.size(), manifest_type};
+}
+
+std::string RegistryServer::Pusher::PushCosignSignature(const std::string& repository,
+                                                        const std::string& image_digest,
+                                                        const std::string& payload,
+                                                        const std::string& signature_b64) {
+  const std::string kSha256 = "sha256:";
+  if (!image_digest.starts_with(kSha256)) throw std::runtime_error("not a sha256 digest");
+  std::string payload_digest = Sha256Digest(payload);
+  UploadBlob(repository, payload_digest, payload);
+  // cosign's signature image config: an OCI config with the layer's diff id.
+  ordered_json config = {{"architecture", ""},
+                         {"os", ""},
+                         {"config", ordered_json::object()},
+                         {"rootfs", {{"type", "layers"}, {"diff_ids", {payload_digest}}}}};
+  std::string config_body = config.dump();
+  std::string config_digest = Sha256Digest(config_body);
+  UploadBlob(repository, config_digest, config_body);
+  const std::string manifest_type = "application/vnd.oci.image.manifest.v1+json";
+  ordered_json manifest = {
+      {"schemaVersion", 2},
+      {"mediaType", manifest_type},
+      {"config",
+       {{"mediaType", "application/vnd.oci.image.config.v1+json"},
+        {"size", config_body.size()},
+        {"digest", config_digest}}},
+      {"layers",
+       {{{"mediaType", "application/vnd.dev.cosign.simplesigning.v1+json"},
+         {"size", payload.size()},
+         {"digest", payload_digest},
+         {"annotations", {{"dev.cosignproject.cosign/signature", signature_b64}}}}}}};
+  std::string body = manifest.dump();
+  std::string tag = "sha256-" + image_digest.substr(kSha256.size()) + ".sig";
+  auto put = Request("PUT", "/v2/" + repository + "/manifests/" + tag, body, manifest_type);
+  if (put.status != 201) {
+    throw std::runtime_error("signature put " + repository + ":" + tag + ": HTTP " +
+                             std::to_string(put.status) + " " + put.body);
+  }
+  return Sha256Digest(body);
 }
 
 std::string RegistryServer::Pusher::PushImage(const std::string& repository, const std::string& tag,

@@ -78,6 +78,13 @@ class RegistryServer {
   // returns the index digest.
   std::string PushIndex(const std::string& repository, const std::string& tag,
                         const std::vector<SyntheticImage>& images);
+  // Pushes a cosign signature of `image_digest` the way `cosign sign --key`
+  // lays it out: `payload` as a blob, an OCI manifest whose one layer
+  // (application/vnd.dev.cosign.simplesigning.v1+json) is that blob with the
+  // annotation dev.cosignproject.cosign/signature = `signature_b64`, tagged
+  // sha256-<hex>.sig. Returns the signature manifest's digest.
+  std::string PushCosignSignature(const std::string& repository, const std::string& image_digest,
+                                  const std::string& payload, const std::string& signature_b64);
 
   class Pusher;
   // A pusher with its own connection, for pushing from several threads.
@@ -107,6 +114,8 @@ class RegistryServer::Pusher {
                         const SyntheticImage& image);
   std::string PushIndex(const std::string& repository, const std::string& tag,
                         const std::vector<SyntheticImage>& images);
+  std::string PushCosignSignature(const std::string& repository, const std::string& image_digest,
+                                  const std::string& payload, const std::string& signature_b64);
 
  private:
   struct Reply {
