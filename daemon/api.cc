@@ -47,6 +47,17 @@ std::vector<WorkloadImages> ListImagesFor(registry::Scanner& scanner,
   return out;
 }
 
+void AttachRollbacks(std::vector<WorkloadImages>& images, const std::vector<Rollback>& rollbacks) {
+  for (const Rollback& r : rollbacks) {
+    for (WorkloadImages& w : images) {
+      if (w.id != r.workload) continue;
+      for (ContainerImages& c : w.containers) {
+        if (c.name == r.container) c.rollback = r;
+      }
+    }
+  }
+}
+
 nlohmann::ordered_json ImagesJson(const std::vector<WorkloadImages>& images) {
   nlohmann::ordered_json out = nlohmann::ordered_json::array();
   for (const WorkloadImages& w : images) {
@@ -66,10 +77,23 @@ nlohmann::ordered_json ImagesJson(const std::vector<WorkloadImages>& images) {
       if (l.latest_filtered && c.filter_error.empty())
         cj["LatestFiltered"] = TagJson(name, *l.latest_filtered);
       nlohmann::ordered_json available = nlohmann::ordered_json::array();
-      for (const registry::ListedTag& t : l.available) available.push_back(TagJson(name, t));
+      bool held = false;  // newest first: from the rolled-back-from tag down to the current one
+      for (const registry::ListedTag& t : l.available) {
+        nlohmann::ordered_json tag = TagJson(name, t);
+        if (c.rollback && t.tag == c.rollback->from_tag) held = true;
+        if (c.rollback && t.tag == c.rollback->to_tag) held = false;
+        if (held) tag["Held"] = true;
+        available.push_back(std::move(tag));
+      }
       cj["Available"] = available;
       std::string error = !l.error.empty() ? l.error : c.filter_error;
       if (!error.empty()) cj["AvailableError"] = error;
+      if (c.rollback) {
+        cj["Rollback"] = {{"From", c.rollback->from_tag},
+                          {"To", c.rollback->to_tag},
+                          {"Commit", c.rollback->commit},
+                          {"Author", c.rollback->author}};
+      }
       containers.push_back(cj);
     }
     out.push_back({{"ID", w.id}, {"Containers", containers}});

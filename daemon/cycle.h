@@ -10,13 +10,16 @@
 #include <atomic>
 #include <functional>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "base/clock.h"
 #include "base/metrics.h"
 #include "daemon/plan.h"
+#include "daemon/rollback.h"
 #include "git/repo.h"
+#include "git/verify.h"
 #include "manifest/filesystem.h"
 #include "notify/event.h"
 #include "registry/scanner.h"
@@ -37,6 +40,14 @@ struct CycleOptions {
   bool dry_run = false;       // plan and report, change nothing
   bool readonly = false;      // --git-readonly: report only, never push
   int max_push_attempts = 3;  // pushes tried before giving up on conflicts
+  // --git-verify-signatures(-mode): the commits since the sync tag must be
+  // signed by a key of CycleDeps::verifier, or the cycle does nothing but
+  // fail (git/verify.h).
+  git::VerifyMode verify_signatures = git::VerifyMode::kNone;
+  // --respect-rollbacks: hold containers a person rolled back
+  // (daemon/rollback.h); `git_email` (--git-email) tells tagflow's commits.
+  bool respect_rollbacks = true;
+  std::string git_email = "tagflow@localhost";
 };
 
 // Scans image repositories; the daemon passes registry::Scanner::Scan.
@@ -52,6 +63,9 @@ struct CycleDeps {
   Metrics* metrics = nullptr;                   // optional
   notify::Notifier* notifier = nullptr;         // optional
   const std::atomic<bool>* stopping = nullptr;  // optional: SIGTERM asks to stop early
+  // Judges commit signatures when CycleOptions::verify_signatures is on
+  // (null then: every commit fails as "unknown key").
+  git::SignatureVerifier* verifier = nullptr;
 };
 
 struct CycleReport {
@@ -70,6 +84,8 @@ struct CycleReport {
   std::vector<notify::EventError> error_details;
   std::vector<std::string> notices;           // logged, not failures
   std::vector<manifest::Workload> workloads;  // the last scan, for the API
+  std::vector<Rollback> rollbacks;            // containers held after a rollback
+  bool unverified = false;                    // the head failed --git-verify-signatures
 
   bool ok() const { return errors.empty(); }
 };
@@ -87,10 +103,24 @@ class Cycle {
     Plan plan;
     std::vector<notify::EventError> errors;
     std::vector<std::string> notices;
+    std::vector<Rollback> rollbacks;
   };
-  // Scans the work tree and plans against `scans`, scanning images that are
-  // not in it yet (first pass: all of them).
-  Result<Planned> ScanAndPlan(std::map<std::string, registry::RepositoryScan>& scans);
+  // Scans the work tree (synced at `head`) and plans against `scans`,
+  // scanning images that are not in it yet (first pass: all of them).
+  Result<Planned> ScanAndPlan(const std::string& head,
+                              std::map<std::string, registry::RepositoryScan>& scans);
+  // The rollbacks of `automated` at `head` (daemon/rollback.h); a history
+  // that cannot be read is a notice, and nothing is held.
+  std::vector<Rollback> DetectRollbacks(const std::string& head,
+                                        const std::vector<AutomatedContainer>& automated,
+                                        const std::map<std::string, registry::RepositoryScan>& scans,
+                                        std::vector<std::string>& notices);
+  // The --git-verify-signatures check of `head`: one error per failing
+  // commit (or why the check could not run); [] when it passes.
+  std::vector<notify::EventError> VerifyHead(const std::string& head);
+  // Tells of rollbacks not told before by this process.
+  void AnnounceRollbacks(const std::vector<Rollback>& rollbacks,
+                         const std::vector<manifest::Workload>& workloads);
   // Rewrites the files of `changes`; returns what was applied and the paths
   // written, adding a rewrite error to `errors` for each change refused.
   std::vector<PlannedChange> Apply(const std::vector<PlannedChange>& changes,
@@ -105,6 +135,8 @@ class Cycle {
 
   CycleDeps deps_;
   CycleOptions options_;
+  // Rollbacks already told ("workload container commit"): once per process.
+  std::set<std::string> announced_;
 };
 
 // Declares the cycle's metric families on `metrics`.

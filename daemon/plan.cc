@@ -55,7 +55,7 @@ std::vector<registry::ScanTarget> ScanTargets(const std::vector<AutomatedContain
 
 Plan MakePlan(const std::vector<AutomatedContainer>& automated,
               const std::map<std::string, registry::RepositoryScan>& scans,
-              const DigestLookup& digest_of) {
+              const DigestLookup& digest_of, const Holds* holds) {
   Plan plan;
   for (const AutomatedContainer& ac : automated) {
     const image::ImageRef& image = ac.container->image;
@@ -115,6 +115,23 @@ Plan MakePlan(const std::vector<AutomatedContainer>& automated,
                               [&](const image::TagInfo& t) { return t.tag == current_tag; });
     if (found != infos.end()) current = *found;
     if (!ac.filter.Newer(best, current)) continue;  // never move down
+    if (holds != nullptr) {
+      auto held = holds->find({ac.workload->id, ac.container->name});
+      if (held != holds->end()) {
+        auto info = std::find_if(infos.begin(), infos.end(),
+                                 [&](const image::TagInfo& t) { return t.tag == held->second; });
+        image::TagInfo held_info =
+            info != infos.end() ? *info : image::TagInfo{held->second, std::nullopt};
+        if (!ac.filter.Newer(best, held_info)) {  // rolled back: wait for a newer tag
+          plan.problems.push_back(Problem(
+              ac, ErrorKind::kInvalidInput,
+              fmt::format("held after a rollback from {}: no newer tag yet (best: {})",
+                          held->second, best.tag),
+              true));
+          continue;
+        }
+      }
+    }
 
     std::string digest;
     if (!image.digest().empty()) {

@@ -67,14 +67,21 @@ std::vector<registry::ScanTarget> ScanTargets(const std::vector<AutomatedContain
 using DigestLookup =
     std::function<Result<std::string>(const image::ImageRef& image, const std::string& tag)>;
 
+// Containers held after a rollback (daemon/rollback.h): (workload id,
+// container name) -> the tag rolled back from. A held container is offered
+// only tags newer than that one.
+using Holds = std::map<std::pair<std::string, std::string>, std::string>;
+
 // Decides the changes: for each automated container, the newest tag its
 // filter allows, if it is newer than the current tag under the filter's
 // ordering (or the current tag is unknown or not allowed and older). Never
 // moves a container to a tag older than its current one. Registry failures
 // and unknown creation times become problems of the containers concerned.
+// A container in `holds` (optional) whose best tag is not newer than its
+// held tag is left alone, with a notice.
 Plan MakePlan(const std::vector<AutomatedContainer>& automated,
               const std::map<std::string, registry::RepositoryScan>& scans,
-              const DigestLookup& digest_of);
+              const DigestLookup& digest_of, const Holds* holds = nullptr);
 
 // Flux v1's commit message: "Auto-release <ref>\n" for one image, else
 // "Auto-release multiple (N) images\n\n" and " - <ref>\n" lines, each

@@ -15,10 +15,13 @@
 
 #include <chrono>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "base/error.h"
+#include "git/history.h"
+#include "git/signing.h"
 #include "git/url.h"
 
 namespace tagflow::git {
@@ -41,6 +44,9 @@ struct GitOptions {
   std::filesystem::path password_file;     // --git-password-file: http(s) password or token
   std::chrono::seconds timeout{kDefaultGitTimeout};  // --git-timeout: bounds each Sync/Push/MoveTag
   std::filesystem::path workdir;  // the private clone; "" = a temp dir removed on close
+  // --git-signing-key: signs every commit and the sync tag (git/signing.h);
+  // null = unsigned.
+  std::shared_ptr<Signer> signer;
 };
 
 // A private clone of one branch. Not thread-safe: one cycle at a time.
@@ -77,6 +83,10 @@ class GitRepo {
   // The local branch head: the remote head after Sync(), the new commit after
   // Commit(). kNotFound before the first Sync().
   [[nodiscard]] virtual Result<std::string> Head() const = 0;
+
+  // Read access to the clone's history (signature checks, rollbacks); null
+  // when the implementation has none. Valid for the life of the object.
+  virtual History* history() { return nullptr; }
 };
 
 }  // namespace tagflow::git

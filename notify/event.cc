@@ -31,6 +31,8 @@ std::string_view EventKindName(EventKind kind) {
       return "failure";
     case EventKind::kResolved:
       return "resolved";
+    case EventKind::kNotice:
+      return "notice";
   }
   return "failure";
 }

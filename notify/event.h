@@ -17,9 +17,11 @@ enum class EventKind {
   kSuccess,   // a commit was pushed
   kFailure,   // some stage of the cycle failed
   kResolved,  // the first good cycle after a failure (made by the Notifier)
+  kNotice,    // worth telling, neither a release nor a failure (a rollback held);
+              // its lines are in Event::errors (stage kOther), outside any incident
 };
 
-// "success", "failure", "resolved".
+// "success", "failure", "resolved", "notice".
 std::string_view EventKindName(EventKind kind);
 
 // The step of the cycle an error comes from (DESIGN.md §1), in cycle order:
