@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <map>
+#include <set>
 
 #include "base/time.h"
 #include "daemon/plan.h"
@@ -74,15 +75,21 @@ nlohmann::ordered_json ImagesJson(const std::vector<WorkloadImages>& images) {
       nlohmann::ordered_json cj;
       cj["Name"] = c.name;
       cj["Current"] = current;
-      if (l.latest_filtered && c.filter_error.empty())
+      // Newest first: held from the rolled-back-from tag down to the current one.
+      std::set<std::string> held;
+      bool holding = false;
+      for (const registry::ListedTag& t : l.available) {
+        if (c.rollback && t.tag == c.rollback->from_tag) holding = true;
+        if (c.rollback && t.tag == c.rollback->to_tag) holding = false;
+        if (holding) held.insert(t.tag);
+      }
+      // A held tag is not what the automation picks.
+      if (l.latest_filtered && c.filter_error.empty() && !held.contains(l.latest_filtered->tag))
         cj["LatestFiltered"] = TagJson(name, *l.latest_filtered);
       nlohmann::ordered_json available = nlohmann::ordered_json::array();
-      bool held = false;  // newest first: from the rolled-back-from tag down to the current one
       for (const registry::ListedTag& t : l.available) {
         nlohmann::ordered_json tag = TagJson(name, t);
-        if (c.rollback && t.tag == c.rollback->from_tag) held = true;
-        if (c.rollback && t.tag == c.rollback->to_tag) held = false;
-        if (held) tag["Held"] = true;
+        if (held.contains(t.tag)) tag["Held"] = true;
         available.push_back(std::move(tag));
       }
       cj["Available"] = available;

@@ -47,7 +47,8 @@ void AttachRollbacks(std::vector<WorkloadImages>& images, const std::vector<Roll
 // tagflow's additions for a container held after a rollback: "Rollback":
 // {"From", "To", "Commit", "Author"}, and "Held": true on each available tag
 // from the one rolled back from down to (not including) the current one:
-// the tags the hold keeps tagflow from proposing.
+// the tags the hold keeps tagflow from proposing ("LatestFiltered" is left
+// out when it is one of them).
 nlohmann::ordered_json ImagesJson(const std::vector<WorkloadImages>& images);
 
 // `list-workloads -o json` (and GET /api/v1/workloads) with fluxctl's field

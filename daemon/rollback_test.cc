@@ -335,6 +335,7 @@ TEST_F(RollbackCycleTest, ListImagesMarksTheHeldTags) {
   registry::ImageListing listing;
   listing.image = Ref("reg.example.com/web:v1.2.0");
   for (const char* t : {"v1.3.0", "v1.2.0", "v1.1.0"}) listing.available.push_back({t, "", {}});
+  listing.latest_filtered = listing.available[0];
   std::vector<WorkloadImages> images = {{"default:deployment/web", {{"app", listing, ""}}}};
   AttachRollbacks(images, held.rollbacks);
   nlohmann::ordered_json j = ImagesJson(images);
@@ -344,6 +345,7 @@ TEST_F(RollbackCycleTest, ListImagesMarksTheHeldTags) {
   EXPECT_EQ(c["Available"][0]["Held"], true);
   EXPECT_FALSE(c["Available"][1].contains("Held"));  // the current tag
   EXPECT_FALSE(c["Available"][2].contains("Held"));
+  EXPECT_FALSE(c.contains("LatestFiltered"));  // v1.3.0 was listed as picked, but is held
 }
 
 }  // namespace
