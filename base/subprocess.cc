@@ -77,8 +77,8 @@ Result<ProcessResult> RunProcess(const ProcessOptions& options) {
 
   Fds in, out, err, status;  // status: the child writes errno if exec fails
   if (!in.Open() || !out.Open() || !err.Open() || !status.Open()) {
-    return Fail(ErrorKind::kInternal, fmt::format("cannot run {}: pipe: {}", program,
-                                                  std::strerror(errno)));
+    return Fail(ErrorKind::kInternal,
+                fmt::format("cannot run {}: pipe: {}", program, std::strerror(errno)));
   }
   pid_t pid = fork();
   if (pid < 0) {
@@ -150,7 +150,9 @@ Result<ProcessResult> RunProcess(const ProcessOptions& options) {
       timed_out = true;
       break;
     }
-    struct timespec pause{0, 2'000'000};
+    struct timespec pause {
+      0, 2'000'000
+    };
     nanosleep(&pause, nullptr);
   }
   if (timed_out) {

@@ -18,7 +18,7 @@ struct ProcessOptions {
   std::vector<std::string> argv;  // argv[0] is looked up on PATH; never through a shell
   std::string input;              // written to the child's stdin, then stdin is closed
   std::chrono::milliseconds timeout{std::chrono::seconds(20)};
-  size_t max_output = 1 << 20;              // per stream; the rest is read and dropped
+  size_t max_output = 1 << 20;             // per stream; the rest is read and dropped
   std::map<std::string, std::string> env;  // added to (or replacing in) the environment
 };
 

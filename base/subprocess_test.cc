@@ -42,8 +42,8 @@ TEST(RunProcessTest, ChildPastTheDeadlineIsKilled) {
 }
 
 TEST(RunProcessTest, ChildThatClosesItsOutputsIsStillBoundedByTheDeadline) {
-  auto r = RunProcess({.argv = {"sh", "-c", "exec >&- 2>&-; sleep 30"},
-                       .timeout = std::chrono::milliseconds(300)});
+  auto r = RunProcess(
+      {.argv = {"sh", "-c", "exec >&- 2>&-; sleep 30"}, .timeout = std::chrono::milliseconds(300)});
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().kind, ErrorKind::kTransient);
 }

@@ -146,7 +146,7 @@ struct RealEdges {
   std::unique_ptr<registry::RegistryService> registry;
   std::unique_ptr<daemon::ScannerImageSource> scanned;
   std::unique_ptr<daemon::ListingCache> images;  // reads cost one listing per interval
-  Signing signing;  // outlives the repo, which signs with it
+  Signing signing;                               // outlives the repo, which signs with it
   std::unique_ptr<git::GitRepo> repo;
   std::unique_ptr<HttpClient> http;  // the notifier's
   std::unique_ptr<notify::HttpSender> sender;
@@ -178,7 +178,8 @@ struct RealEdges {
   }
 
   daemon::DaemonEdges Edges() {
-    return {*repo, fs, *images, clock, notifier.get(), &registry->metrics(), signing.verifier.get()};
+    return {
+        *repo, fs, *images, clock, notifier.get(), &registry->metrics(), signing.verifier.get()};
   }
 };
 

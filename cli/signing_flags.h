@@ -23,7 +23,7 @@
 namespace tagflow::cli {
 
 struct SigningFlags {
-  std::string signing_key;     // GPG key id, or an ssh private key file with format ssh
+  std::string signing_key;  // GPG key id, or an ssh private key file with format ssh
   std::string signing_format = "gpg";
   std::vector<std::string> gpg_key_import;  // files or directories
   bool verify_signatures = false;
@@ -36,16 +36,15 @@ void AddSigningFlags(CLI::App& app, SigningFlags& flags);
 
 // What the flags open, owned for the daemon's life.
 struct Signing {
-  std::shared_ptr<git::GpgKeyring> keyring;       // with --git-gpg-key-import
+  std::shared_ptr<git::GpgKeyring> keyring;        // with --git-gpg-key-import
   std::unique_ptr<git::SshVerifier> ssh_verifier;  // with --git-allowed-signers
-  std::shared_ptr<git::Signer> signer;            // with --git-signing-key
+  std::shared_ptr<git::Signer> signer;             // with --git-signing-key
   std::unique_ptr<git::AnySignatureVerifier> verifier;
   git::VerifyMode verify_mode = git::VerifyMode::kNone;
 };
 
 // Checks the flags and opens what they name (imports keys, signs a probe).
 // kInvalidInput naming the flag for anything wrong.
-[[nodiscard]] Result<Signing> OpenSigning(const SigningFlags& flags,
-                                          std::chrono::seconds timeout);
+[[nodiscard]] Result<Signing> OpenSigning(const SigningFlags& flags, std::chrono::seconds timeout);
 
 }  // namespace tagflow::cli

@@ -21,7 +21,7 @@ namespace tagflow::daemon {
 struct ContainerImages {
   std::string name;
   registry::ImageListing listing;
-  std::string filter_error;  // the container's filter does not parse ("" = fine)
+  std::string filter_error;          // the container's filter does not parse ("" = fine)
   std::optional<Rollback> rollback;  // held after a rollback (--respect-rollbacks)
 };
 

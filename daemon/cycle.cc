@@ -269,11 +269,11 @@ std::vector<Rollback> Cycle::DetectRollbacks(
   }
   std::vector<Rollback> rollbacks =
       FindRollbacks(automated, *changes, TagsFromScans(scans), options_.git_email);
-  spdlog::debug("rollback check containers={} changes={} held={} duration_ms={:.1f}",
-                automated.size(), changes->size(), rollbacks.size(),
-                std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
-                                                          started)
-                    .count());
+  spdlog::debug(
+      "rollback check containers={} changes={} held={} duration_ms={:.1f}", automated.size(),
+      changes->size(), rollbacks.size(),
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
+          .count());
   return rollbacks;
 }
 
@@ -290,8 +290,8 @@ std::vector<EventError> Cycle::VerifyHead(const std::string& head) {
   std::string since;
   if (!options_.sync_tag.empty()) {
     Result<std::string> tagged = history->TagCommit(options_.sync_tag);
-    if (!tagged) return fail("cannot read the sync tag " + options_.sync_tag + ": " +
-                             tagged.error().message);
+    if (!tagged)
+      return fail("cannot read the sync tag " + options_.sync_tag + ": " + tagged.error().message);
     since = *tagged;
   }
   Result<std::vector<git::UnverifiedCommit>> bad =

@@ -111,10 +111,10 @@ class Cycle {
                               std::map<std::string, registry::RepositoryScan>& scans);
   // The rollbacks of `automated` at `head` (daemon/rollback.h); a history
   // that cannot be read is a notice, and nothing is held.
-  std::vector<Rollback> DetectRollbacks(const std::string& head,
-                                        const std::vector<AutomatedContainer>& automated,
-                                        const std::map<std::string, registry::RepositoryScan>& scans,
-                                        std::vector<std::string>& notices);
+  std::vector<Rollback> DetectRollbacks(
+      const std::string& head, const std::vector<AutomatedContainer>& automated,
+      const std::map<std::string, registry::RepositoryScan>& scans,
+      std::vector<std::string>& notices);
   // The --git-verify-signatures check of `head`: one error per failing
   // commit (or why the check could not run); [] when it passes.
   std::vector<notify::EventError> VerifyHead(const std::string& head);

@@ -56,7 +56,7 @@ struct DaemonEdges {
   Clock& clock;
   notify::Notifier* notifier = nullptr;                     // optional
   const registry::RegistryStats* registry_stats = nullptr;  // optional, for /metrics
-  git::SignatureVerifier* verifier = nullptr;  // optional: --git-verify-signatures
+  git::SignatureVerifier* verifier = nullptr;               // optional: --git-verify-signatures
 };
 
 class Daemon {

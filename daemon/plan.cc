@@ -123,11 +123,11 @@ Plan MakePlan(const std::vector<AutomatedContainer>& automated,
         image::TagInfo held_info =
             info != infos.end() ? *info : image::TagInfo{held->second, std::nullopt};
         if (!ac.filter.Newer(best, held_info)) {  // rolled back: wait for a newer tag
-          plan.problems.push_back(Problem(
-              ac, ErrorKind::kInvalidInput,
-              fmt::format("held after a rollback from {}: no newer tag yet (best: {})",
-                          held->second, best.tag),
-              true));
+          plan.problems.push_back(
+              Problem(ac, ErrorKind::kInvalidInput,
+                      fmt::format("held after a rollback from {}: no newer tag yet (best: {})",
+                                  held->second, best.tag),
+                      true));
           continue;
         }
       }

@@ -28,10 +28,9 @@ class VersionCache {
       images.emplace();
     } else if (Result<std::string> text = history_.ReadBlob(blob); text) {
       manifest::FileScan scan = manifest::ScanText(path_, *text);
-      bool broken = std::any_of(scan.problems.begin(), scan.problems.end(),
-                                [](const manifest::Problem& p) {
-                                  return p.severity == manifest::Severity::kError;
-                                });
+      bool broken = std::any_of(
+          scan.problems.begin(), scan.problems.end(),
+          [](const manifest::Problem& p) { return p.severity == manifest::Severity::kError; });
       if (!broken || !scan.workloads.empty()) {
         images.emplace();
         for (const manifest::Workload& w : scan.workloads) {
@@ -100,12 +99,10 @@ Result<std::map<ContainerKey, ImageChange>> LastImageChanges(
           continue;
         }
         const git::LoggedCommit& c = commits[i];
-        out[*key] = ImageChange{c.id,
-                                fmt::format("{} <{}>", c.author_name, c.author_email),
-                                c.author_email,
-                                c.committer_email,
-                                was->second,
-                                now->second};
+        out[*key] =
+            ImageChange{c.id,           fmt::format("{} <{}>", c.author_name, c.author_email),
+                        c.author_email, c.committer_email,
+                        was->second,    now->second};
         key = open.erase(key);
       }
     }
@@ -144,7 +141,8 @@ std::vector<Rollback> FindRollbacks(const std::vector<AutomatedContainer>& autom
       continue;  // tagflow's own release
     }
     const image::ImageRef& current = ac.container->image;
-    if (change.to.String() != current.String()) continue;  // moved again since (outside the window?)
+    if (change.to.String() != current.String())
+      continue;  // moved again since (outside the window?)
     if (change.from.Name() != change.to.Name()) continue;  // another image, not an older tag
     const std::string& from = change.from.tag();
     const std::string& to = change.to.tag();
@@ -155,8 +153,8 @@ std::vector<Rollback> FindRollbacks(const std::vector<AutomatedContainer>& autom
     if (!to_info) to_info = image::TagInfo{to, std::nullopt};
     if (ac.filter.NeedsCreationTime() && (!from_info->created || !to_info->created)) continue;
     if (!ac.filter.Newer(*from_info, *to_info)) continue;  // moved up or sideways: no rollback
-    out.push_back(Rollback{ac.workload->id, ac.container->name, from, to, change.commit,
-                           change.author});
+    out.push_back(
+        Rollback{ac.workload->id, ac.container->name, from, to, change.commit, change.author});
   }
   return out;
 }

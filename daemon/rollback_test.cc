@@ -11,8 +11,8 @@
 #include "daemon/api.h"
 #include "daemon/cycle.h"
 #include "git/fake_repo.h"
-#include "manifest/real_filesystem.h"
 #include "manifest/extract.h"
+#include "manifest/real_filesystem.h"
 #include "manifest/scan.h"
 #include "notify/fake_sender.h"
 #include "notify/notifier.h"
@@ -84,9 +84,9 @@ TEST_F(FindRollbacksTest, PersonMovingToAnOlderTagIsARollback) {
 }
 
 TEST_F(FindRollbacksTest, TagflowsOwnCommitIsNoRollbackWhateverTheCase) {
-  EXPECT_THAT(Find(Change("reg.example.com/web:v1.3.0", "reg.example.com/web:v1.2.0",
-                          "TagFlow@LocalHost")),
-              IsEmpty());
+  EXPECT_THAT(
+      Find(Change("reg.example.com/web:v1.3.0", "reg.example.com/web:v1.2.0", "TagFlow@LocalHost")),
+      IsEmpty());
 }
 
 TEST_F(FindRollbacksTest, CommittedByTagflowButAuthoredByAPersonCounts) {
@@ -239,22 +239,22 @@ class RollbackCycleTest : public ::testing::Test {
     if (!cycle_) {
       CycleOptions options;
       options.respect_rollbacks = respect;
-      CycleDeps deps{repo_,
-                     fs_,
-                     [this](const std::vector<registry::ScanTarget>& targets) {
-                       std::map<std::string, registry::RepositoryScan> out;
-                       std::vector<TagMetadata> meta;
-                       for (const std::string& t : tags_) meta.push_back({t, "", At(1), ""});
-                       for (const auto& t : targets) {
-                         out.emplace(t.image.CanonicalName(),
-                                     registry::RepositoryScan{t.image, false, meta});
-                       }
-                       return out;
-                     },
-                     nullptr,
-                     clock_,
-                     nullptr,
-                     notifier_.get()};
+      CycleDeps deps{
+          repo_,
+          fs_,
+          [this](const std::vector<registry::ScanTarget>& targets) {
+            std::map<std::string, registry::RepositoryScan> out;
+            std::vector<TagMetadata> meta;
+            for (const std::string& t : tags_) meta.push_back({t, "", At(1), ""});
+            for (const auto& t : targets) {
+              out.emplace(t.image.CanonicalName(), registry::RepositoryScan{t.image, false, meta});
+            }
+            return out;
+          },
+          nullptr,
+          clock_,
+          nullptr,
+          notifier_.get()};
       cycle_ = std::make_unique<Cycle>(deps, options);
     }
     return *cycle_;

@@ -128,8 +128,9 @@ Result<std::unique_ptr<GpgKeyring>> GpgKeyring::Open(const std::vector<fs::path>
       }
       std::sort(files.begin(), files.end());
       if (files.empty()) {
-        return Fail(ErrorKind::kInvalidInput,
-                    fmt::format("--git-gpg-key-import {}: the directory holds no file", path.string()));
+        return Fail(
+            ErrorKind::kInvalidInput,
+            fmt::format("--git-gpg-key-import {}: the directory holds no file", path.string()));
       }
     } else {
       files.push_back(path);
@@ -160,9 +161,9 @@ Result<void> GpgKeyring::Import(const fs::path& file) {
   }
   if (result->imported + result->unchanged + result->secret_imported + result->secret_unchanged ==
       0) {
-    return Fail(ErrorKind::kInvalidInput,
-                fmt::format("none of the {} key(s) in the file could be imported",
-                            result->considered));
+    return Fail(
+        ErrorKind::kInvalidInput,
+        fmt::format("none of the {} key(s) in the file could be imported", result->considered));
   }
   spdlog::info("gpg keys imported file={} keys={} secret_keys={}", file.string(),
                result->imported + result->unchanged,
@@ -233,8 +234,8 @@ SignatureVerdict GpgKeyring::Verify(std::string_view signature, std::string_view
     std::string fpr = s->fpr != nullptr ? s->fpr : "";
     gpgme_err_code_t code = gpgme_err_code(s->status);
     if (code == GPG_ERR_NO_ERROR) {
-      if (s->summary & (GPGME_SIGSUM_KEY_REVOKED | GPGME_SIGSUM_KEY_EXPIRED |
-                        GPGME_SIGSUM_SIG_EXPIRED)) {
+      if (s->summary &
+          (GPGME_SIGSUM_KEY_REVOKED | GPGME_SIGSUM_KEY_EXPIRED | GPGME_SIGSUM_SIG_EXPIRED)) {
         verdict = {SignatureStatus::kBad, fpr, "the key or signature is expired or revoked"};
         continue;
       }
@@ -272,7 +273,8 @@ GpgKeyring::~GpgKeyring() {
   // The home's agent (started by gpg for secret-key operations) goes with it.
   auto stopped = RunProcess({.argv = {"gpgconf", "--homedir", home_.string(), "--kill", "all"},
                              .timeout = std::chrono::seconds(5)});
-  if (!stopped) spdlog::warn("stopping the gpg-agent of {}: {}", home_.string(), stopped.error().message);
+  if (!stopped)
+    spdlog::warn("stopping the gpg-agent of {}: {}", home_.string(), stopped.error().message);
   std::error_code ec;
   fs::remove_all(home_, ec);
 }

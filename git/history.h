@@ -21,16 +21,16 @@ struct LoggedCommit {
   std::string author_name;
   std::string author_email;
   std::string committer_email;
-  std::string summary;              // first line of the message
-  std::vector<std::string> blobs;   // per LogOptions::paths: the blob id there, "" when absent
+  std::string summary;             // first line of the message
+  std::vector<std::string> blobs;  // per LogOptions::paths: the blob id there, "" when absent
 };
 
 struct LogOptions {
   // This commit and its ancestors are left out ("" = none; an id the clone
   // does not have is ignored: the walk goes on to the limit).
   std::string hide;
-  bool first_parent = true;  // follow only first parents (merges: the branch's side)
-  size_t limit = 500;        // at most this many commits
+  bool first_parent = true;        // follow only first parents (merges: the branch's side)
+  size_t limit = 500;              // at most this many commits
   std::vector<std::string> paths;  // files whose blob ids each commit reports
 };
 

@@ -16,8 +16,8 @@
 
 #include "git/deadline.h"
 #include "git/known_hosts.h"
-#include "git/signed_objects.h"
 #include "git/libgit2_history.h"
+#include "git/signed_objects.h"
 #include "git/temp_dirs.h"
 
 namespace tagflow::git {
@@ -409,8 +409,8 @@ Result<std::string> Libgit2Repo::Commit(const std::vector<std::string>& paths,
   const git_commit* parents[] = {parent.get()};
   git_oid commit_oid;
   if (options_.signer) {
-    auto signed_commit = CreateSignedCommit(*repo_, *options_.signer, *signature, text, *tree,
-                                            *parent, &commit_oid);
+    auto signed_commit =
+        CreateSignedCommit(*repo_, *options_.signer, *signature, text, *tree, *parent, &commit_oid);
     if (!signed_commit) return Fail(signed_commit.error());
   } else if (git_commit_create(&commit_oid, repo_.get(), "HEAD", signature.get(), signature.get(),
                                nullptr, text.c_str(), tree.get(), 1, parents) < 0) {

@@ -34,7 +34,6 @@ std::string TagPayload(const git_oid& target, const std::string& name, const git
 // commit `target`.
 [[nodiscard]] Result<void> CreateSignedTag(git_repository& repo, Signer& signer,
                                            const std::string& name, const git_oid& target,
-                                           const git_signature& tagger,
-                                           const std::string& message);
+                                           const git_signature& tagger, const std::string& message);
 
 }  // namespace tagflow::git

@@ -168,7 +168,8 @@ TEST_F(SigningTest, BadKeysAreStartupErrorsNamingTheFlag) {
 
   // A passphrase-protected key fails fast instead of waiting for a prompt.
   fs::path locked = dir_.path() / "locked";
-  ASSERT_EQ(RunShell("ssh-keygen -q -t ed25519 -N secret-pass -f " + ShellQuote(locked.string())), 0);
+  ASSERT_EQ(RunShell("ssh-keygen -q -t ed25519 -N secret-pass -f " + ShellQuote(locked.string())),
+            0);
   auto protected_key = SshSigner::Open(locked, 5s);
   ASSERT_FALSE(protected_key);
   EXPECT_THAT(protected_key.error().message, HasSubstr("--git-signing-key"));
@@ -211,12 +212,12 @@ class VerifyTest : public SigningTest {
                          const std::string& env = "") {
     WriteFile(work_ / "app.yaml", content);
     std::string out;
-    EXPECT_EQ(RunShell("cd " + ShellQuote(work_.string()) + " && git add -A && " + env +
-                           "git -c user.name=Jane -c user.email=jane@example.com " +
-                           sign_args + " commit -q -m " + ShellQuote("set " + content) +
-                           " && git rev-parse HEAD",
-                       &out),
-              0)
+    EXPECT_EQ(
+        RunShell("cd " + ShellQuote(work_.string()) + " && git add -A && " + env +
+                     "git -c user.name=Jane -c user.email=jane@example.com " + sign_args +
+                     " commit -q -m " + ShellQuote("set " + content) + " && git rev-parse HEAD",
+                 &out),
+        0)
         << out;
     return out.substr(0, 40);
   }
@@ -283,22 +284,24 @@ TEST_F(VerifyTest, FirstParentModeSkipsTheMergedSide) {
   ASSERT_TRUE(keyring);
   std::string base = Signed("a");
   std::string out;
-  ASSERT_EQ(RunShell("cd " + ShellQuote(work_.string()) + " && git checkout -q -b feature", &out), 0);
+  ASSERT_EQ(RunShell("cd " + ShellQuote(work_.string()) + " && git checkout -q -b feature", &out),
+            0);
   CommitFile("feature", "");  // unsigned work on a side branch
-  ASSERT_EQ(RunShell("cd " + ShellQuote(work_.string()) + " && git checkout -q master && " +
-                         key_->Env() + "git -c user.name=Jane "
-                         "-c user.email=jane@example.com -c user.signingkey=" +
-                         key_->fingerprint() + " merge -q -S --no-ff -m merge feature",
-                     &out),
-            0)
+  ASSERT_EQ(
+      RunShell("cd " + ShellQuote(work_.string()) + " && git checkout -q master && " + key_->Env() +
+                   "git -c user.name=Jane "
+                   "-c user.email=jane@example.com -c user.signingkey=" +
+                   key_->fingerprint() + " merge -q -S --no-ff -m merge feature",
+               &out),
+      0)
       << out;
   auto history = OpenHistory(work_);
   ASSERT_TRUE(history);
   auto all = FindUnverified(*history->history, **keyring, history->head, base, VerifyMode::kAll);
   ASSERT_TRUE(all);
   EXPECT_EQ(all->size(), 1u);
-  auto first = FindUnverified(*history->history, **keyring, history->head, base,
-                              VerifyMode::kFirstParent);
+  auto first =
+      FindUnverified(*history->history, **keyring, history->head, base, VerifyMode::kFirstParent);
   ASSERT_TRUE(first);
   EXPECT_TRUE(first->empty());
 }
@@ -310,8 +313,8 @@ TEST_F(VerifyTest, SshSignaturesAgainstAllowedSigners) {
   WriteFile(allowed, "jane@example.com " + pub + "\n");
   auto verifier = SshVerifier::Open(allowed, 10s);
   ASSERT_TRUE(verifier) << verifier.error().message;
-  std::string ssh_sign = "-c gpg.format=ssh -c commit.gpgsign=true -c user.signingkey=" +
-                         ShellQuote(key.string());
+  std::string ssh_sign =
+      "-c gpg.format=ssh -c commit.gpgsign=true -c user.signingkey=" + ShellQuote(key.string());
   std::string base = CommitFile("a", "");
   std::string good = CommitFile("b", ssh_sign);
   auto history = OpenHistory(work_);
@@ -323,8 +326,10 @@ TEST_F(VerifyTest, SshSignaturesAgainstAllowedSigners) {
 
   fs::path other = dir_.path() / "other_key";
   GenerateSshKey(other);
-  std::string foreign = CommitFile("c", "-c gpg.format=ssh -c commit.gpgsign=true "
-                                        "-c user.signingkey=" + ShellQuote(other.string()));
+  std::string foreign = CommitFile("c",
+                                   "-c gpg.format=ssh -c commit.gpgsign=true "
+                                   "-c user.signingkey=" +
+                                       ShellQuote(other.string()));
   history = OpenHistory(work_);
   auto bad = FindUnverified(*history->history, any, foreign, good, VerifyMode::kAll);
   ASSERT_TRUE(bad);

@@ -37,16 +37,16 @@ Result<std::unique_ptr<SshSigner>> SshSigner::Open(const fs::path& key,
 }
 
 Result<std::string> SshSigner::Sign(std::string_view payload) {
-  auto run = RunProcess({.argv = {"ssh-keygen", "-q", "-Y", "sign", "-n", "git", "-f",
-                                  key_.string()},
-                         .input = std::string(payload),
-                         .timeout = timeout_,
-                         // A protected key would ask for its passphrase: fail instead.
-                         .env = {{"SSH_ASKPASS_REQUIRE", "never"}, {"DISPLAY", ""}}});
+  auto run =
+      RunProcess({.argv = {"ssh-keygen", "-q", "-Y", "sign", "-n", "git", "-f", key_.string()},
+                  .input = std::string(payload),
+                  .timeout = timeout_,
+                  // A protected key would ask for its passphrase: fail instead.
+                  .env = {{"SSH_ASKPASS_REQUIRE", "never"}, {"DISPLAY", ""}}});
   if (!run) {
-    return Fail(run.error().kind == ErrorKind::kNotFound ? ErrorKind::kInvalidInput
-                                                         : run.error().kind,
-                fmt::format("--git-signing-key {}: {}", key_.string(), run.error().message));
+    return Fail(
+        run.error().kind == ErrorKind::kNotFound ? ErrorKind::kInvalidInput : run.error().kind,
+        fmt::format("--git-signing-key {}: {}", key_.string(), run.error().message));
   }
   if (run->exit_code != 0 || KindOf(run->out) != SignatureKind::kSsh) {
     return Fail(ErrorKind::kInvalidInput,
@@ -101,9 +101,9 @@ SignatureVerdict SshVerifier::Verify(std::string_view signature, std::string_vie
       fs::remove(p, ec);
     }
   } remove{sig};
-  auto find = RunProcess({.argv = {"ssh-keygen", "-Y", "find-principals", "-s", sig.string(), "-f",
-                                   allowed_.string()},
-                          .timeout = timeout_});
+  auto find = RunProcess(
+      {.argv = {"ssh-keygen", "-Y", "find-principals", "-s", sig.string(), "-f", allowed_.string()},
+       .timeout = timeout_});
   if (!find) return {SignatureStatus::kBad, "", find.error().message};
   std::string principal(Trim(std::string_view(find->out).substr(0, find->out.find('\n'))));
   if (find->exit_code != 0 || principal.empty()) {

@@ -26,8 +26,8 @@ class SshSigner final : public Signer {
   // Checks that `key` (--git-signing-key with --git-signing-format ssh) is a
   // readable private key that ssh-keygen can sign with, by signing a probe.
   // kInvalidInput naming the flag and the file otherwise.
-  [[nodiscard]] static Result<std::unique_ptr<SshSigner>> Open(
-      const std::filesystem::path& key, std::chrono::seconds timeout);
+  [[nodiscard]] static Result<std::unique_ptr<SshSigner>> Open(const std::filesystem::path& key,
+                                                               std::chrono::seconds timeout);
   Result<std::string> Sign(std::string_view payload) override;
 
  private:

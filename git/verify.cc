@@ -8,9 +8,9 @@ Result<VerifyMode> ParseVerifyMode(std::string_view text) {
   if (text == "none") return VerifyMode::kNone;
   if (text == "all") return VerifyMode::kAll;
   if (text == "first-parent") return VerifyMode::kFirstParent;
-  return Fail(ErrorKind::kInvalidInput,
-              fmt::format("--git-verify-signatures-mode \"{}\": must be all, first-parent or none",
-                          text));
+  return Fail(
+      ErrorKind::kInvalidInput,
+      fmt::format("--git-verify-signatures-mode \"{}\": must be all, first-parent or none", text));
 }
 
 std::string Describe(const UnverifiedCommit& c) {

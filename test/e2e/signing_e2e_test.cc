@@ -35,9 +35,9 @@ TEST_F(SigningE2eTest, GpgSignedCommitAndSyncTagPassGitVerify) {
   GpgTestKey key("tagflow", "tagflow@localhost");
   auto repo = WebRepo();
   GitDaemon daemon(repos());
-  RunResult r = Tagflow(Once(daemon.Url("manifests.git"),
-                             {"--git-gpg-key-import", key.secret_key_file().string(),
-                              "--git-signing-key", key.fingerprint()}));
+  RunResult r = Tagflow(
+      Once(daemon.Url("manifests.git"), {"--git-gpg-key-import", key.secret_key_file().string(),
+                                         "--git-signing-key", key.fingerprint()}));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_EQ(Show(repo, "apps/web.yaml"), Deployment("web", web_ + ":v2", kAutomated));
   std::string out;
@@ -69,18 +69,18 @@ TEST_F(SigningE2eTest, SshSignedCommitAndSyncTagPassGitVerifyWithAllowedSigners)
 TEST_F(SigningE2eTest, BadSigningKeysAreUsageErrorsNamingTheFlag) {
   auto repo = WebRepo();
   GpgTestKey key("tagflow", "tagflow@localhost");
-  RunResult unknown = Tagflow(Once("file://" + repo.string(),
-                                   {"--git-gpg-key-import", key.public_key_file().string(),
-                                    "--git-signing-key", key.fingerprint()}));
+  RunResult unknown = Tagflow(
+      Once("file://" + repo.string(), {"--git-gpg-key-import", key.public_key_file().string(),
+                                       "--git-signing-key", key.fingerprint()}));
   EXPECT_EQ(unknown.exit_code, 2) << unknown.output;
   EXPECT_THAT(unknown.output, HasSubstr("--git-signing-key"));
-  RunResult missing = Tagflow(Once("file://" + repo.string(),
-                                   {"--git-gpg-key-import", "/nonexistent/key.asc"}));
+  RunResult missing =
+      Tagflow(Once("file://" + repo.string(), {"--git-gpg-key-import", "/nonexistent/key.asc"}));
   EXPECT_EQ(missing.exit_code, 2);
   EXPECT_THAT(missing.output, HasSubstr("--git-gpg-key-import /nonexistent/key.asc"));
-  RunResult ssh = Tagflow(Once("file://" + repo.string(),
-                               {"--git-signing-format", "ssh", "--git-signing-key",
-                                (scratch_.path() / "absent").string()}));
+  RunResult ssh =
+      Tagflow(Once("file://" + repo.string(), {"--git-signing-format", "ssh", "--git-signing-key",
+                                               (scratch_.path() / "absent").string()}));
   EXPECT_EQ(ssh.exit_code, 2);
   EXPECT_THAT(ssh.output, HasSubstr("--git-signing-key"));
   RunResult nokeys = Tagflow(Once("file://" + repo.string(), {"--git-verify-signatures"}));
@@ -127,14 +127,15 @@ TEST_F(SigningE2eTest, UnsignedHumanCommitOnTopIsNotActedOn) {
   // Jane signs a commit on top: "all" still refuses the unsigned one below.
   auto clone = scratch_.path() / "jane";
   std::string out;
-  ASSERT_EQ(RunShell("git clone -q " + ShellQuote(repo.string()) + " " + ShellQuote(clone.string()) +
-                         " && cd " + ShellQuote(clone.string()) +
-                         " && echo more >> README.md && git add -A && " + dev.Env() +
-                         "git -c user.name=Jane -c user.email=jane@example.com -c commit.gpgsign=true "
-                         "-c user.signingkey=" + dev.fingerprint() +
-                         " commit -qm 'Signed by Jane' && git push -q",
-                     &out),
-            0)
+  ASSERT_EQ(
+      RunShell("git clone -q " + ShellQuote(repo.string()) + " " + ShellQuote(clone.string()) +
+                   " && cd " + ShellQuote(clone.string()) +
+                   " && echo more >> README.md && git add -A && " + dev.Env() +
+                   "git -c user.name=Jane -c user.email=jane@example.com -c commit.gpgsign=true "
+                   "-c user.signingkey=" +
+                   dev.fingerprint() + " commit -qm 'Signed by Jane' && git push -q",
+               &out),
+      0)
       << out;
   RunResult still = Tagflow(Once(url, signing));
   EXPECT_EQ(still.exit_code, 1) << still.output;
@@ -142,8 +143,8 @@ TEST_F(SigningE2eTest, UnsignedHumanCommitOnTopIsNotActedOn) {
   // first-parent checks the same line here (no merges): refused too; with
   // the unsigned commit reviewed and the tag moved past it, tagflow acts.
   ASSERT_EQ(RunShell(bot.Env() + "git --git-dir " + ShellQuote(repo.string()) +
-                         " -c user.name=ops -c user.email=ops@localhost tag -f -s -u " + bot.fingerprint() + " -m 'Sync pointer' flux-sync " +
-                         human,
+                         " -c user.name=ops -c user.email=ops@localhost tag -f -s -u " +
+                         bot.fingerprint() + " -m 'Sync pointer' flux-sync " + human,
                      &out),
             0)
       << out;
@@ -195,9 +196,9 @@ TEST_F(RollbackE2eTest, AHumanRollbackIsHeldUntilANewerTag) {
   ASSERT_EQ(tab.exit_code, 0) << tab.output;
   EXPECT_THAT(tab.output, HasSubstr("v1.3.0 (held: rolled back)"));
   EXPECT_THAT(tab.output, HasSubstr("'-> v1.2.0"));
-  RunResult json = Tagflow({"list-images", "--git-url", daemon.Url("manifests.git"),
-                            "--registry-insecure-host", registry_.host(), "--cache-dir", "", "-o",
-                            "json"});
+  RunResult json =
+      Tagflow({"list-images", "--git-url", daemon.Url("manifests.git"), "--registry-insecure-host",
+               registry_.host(), "--cache-dir", "", "-o", "json"});
   ASSERT_EQ(json.exit_code, 0) << json.output;
   nlohmann::json doc = nlohmann::json::parse(json.output);
   const nlohmann::json& c = doc.at(0).at("Containers").at(0);

@@ -15,15 +15,16 @@ GpgTestKey::GpgTestKey(const std::string& name, const std::string& email)
                &out) != 0) {
     throw std::runtime_error("gpg --quick-gen-key failed: " + out);
   }
-  if (RunShell(Env() + "gpg --batch --with-colons --list-secret-keys " + ShellQuote(email) + " 2>/dev/null" +
-                   " | awk -F: '/^fpr/ {print $10; exit}'",
+  if (RunShell(Env() + "gpg --batch --with-colons --list-secret-keys " + ShellQuote(email) +
+                   " 2>/dev/null" + " | awk -F: '/^fpr/ {print $10; exit}'",
                &out) != 0) {
     throw std::runtime_error("gpg --list-secret-keys failed: " + out);
   }
   fingerprint_ = out.substr(0, out.find('\n'));
   if (fingerprint_.size() != 40) throw std::runtime_error("no fingerprint: " + out);
-  if (RunShell(Env() + "gpg --batch --armor --pinentry-mode loopback --passphrase '' "
-                       "--export-secret-keys " +
+  if (RunShell(Env() +
+                   "gpg --batch --armor --pinentry-mode loopback --passphrase '' "
+                   "--export-secret-keys " +
                    fingerprint_ + " > " + ShellQuote(secret_key_file().string()) + " && " + Env() +
                    "gpg --batch --armor --export " + fingerprint_ + " > " +
                    ShellQuote(public_key_file().string()),
