@@ -18,6 +18,7 @@
 #include "base/url.h"
 #include "cli/flags.h"
 #include "cli/options.h"
+#include "cli/signing_flags.h"
 #include "daemon/daemon.h"
 #include "daemon/image_source.h"
 #include "git/libgit2_repo.h"
@@ -60,6 +61,7 @@ struct DaemonFlags {
   // Derived by CheckFlags: where the pull requests go, and the token.
   std::optional<git::PrTarget> pr_target;
   std::string pr_token;
+  SigningFlags signing;
 };
 
 int Usage(CliContext& ctx, const std::string& message) {
@@ -174,6 +176,8 @@ daemon::DaemonConfig ConfigOf(const DaemonFlags& f) {
   c.listen = f.listen;
   c.health_listen = f.health_listen;
   c.webhook_secret = f.webhook_secret;
+  c.cycle.respect_rollbacks = f.signing.respect_rollbacks;
+  c.cycle.git_email = f.git.email;
   return c;
 }
 
@@ -184,6 +188,7 @@ struct RealEdges {
   std::unique_ptr<registry::RegistryService> registry;
   std::unique_ptr<daemon::ScannerImageSource> scanned;
   std::unique_ptr<daemon::ListingCache> images;  // reads cost one listing per interval
+  Signing signing;                               // outlives the repo, which signs with it
   std::unique_ptr<git::GitRepo> repo;
   std::unique_ptr<HttpClient> http;  // the notifier's
   std::unique_ptr<notify::HttpSender> sender;
@@ -197,7 +202,12 @@ struct RealEdges {
     registry = std::move(*service);
     scanned = std::make_unique<daemon::ScannerImageSource>(registry->scanner());
     images = std::make_unique<daemon::ListingCache>(*scanned, clock, f.automation_interval);
-    auto opened = git::OpenGitRepo(f.git);
+    auto signing_opened = OpenSigning(f.signing, f.git.timeout);
+    if (!signing_opened) return Fail(signing_opened.error());
+    signing = std::move(*signing_opened);
+    git::GitOptions git_options = f.git;
+    git_options.signer = signing.signer;
+    auto opened = git::OpenGitRepo(git_options);
     if (!opened) return Fail(opened.error());
     repo = std::move(*opened);
     http = std::make_unique<CurlHttpClient>(CurlHttpClient::Options{});
@@ -212,7 +222,8 @@ struct RealEdges {
   }
 
   daemon::DaemonEdges Edges() {
-    return {*repo, fs, *images, clock, notifier.get(), &registry->metrics(), pull_requests.get()};
+    return {*repo,          fs, *images, clock, notifier.get(), &registry->metrics(),
+            pull_requests.get(), signing.verifier.get()};
   }
 };
 
@@ -268,7 +279,9 @@ int RunDaemon(DaemonFlags& f, CliContext& ctx) {
   rlim_t open_files = RaiseOpenFileLimit();
   RealEdges edges;
   if (Result<void> opened = edges.Open(f); !opened) return Usage(ctx, opened.error().message);
-  daemon::Daemon d(edges.Edges(), ConfigOf(f));
+  daemon::DaemonConfig config = ConfigOf(f);
+  config.cycle.verify_signatures = edges.signing.verify_mode;
+  daemon::Daemon d(edges.Edges(), config);
   edges.registry->limiter().set_cancel(&d.stopping());  // SIGTERM ends a scan within a request
   stop.Set(&d);
   int code = kExitOk;
@@ -362,6 +375,7 @@ void AddDaemonCommand(CLI::App& app, CliContext& ctx) {
   cmd->add_flag("--once", f->once, "Run one cycle and exit (0 ok, 1 errors, 2 bad usage)");
   cmd->add_flag("--dry-run", f->dry_run, "Print the plan; change nothing");
   AddLogFlags(*cmd, f->log);
+  AddSigningFlags(*cmd, f->signing);
   cmd->add_option("--config", "YAML file with flag values (keys are flag names)");
   cmd->callback([f, &ctx] { ctx.exit_code = RunDaemon(*f, ctx); });
 }

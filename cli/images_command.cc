@@ -13,6 +13,8 @@
 #include "cli/workloads_command.h"
 #include "daemon/api.h"
 #include "daemon/plan.h"
+#include "daemon/rollback.h"
+#include "git/libgit2_history.h"
 #include "git/libgit2_repo.h"
 #include "manifest/scan.h"
 #include "registry/service.h"
@@ -89,8 +91,10 @@ std::string ImagesTable(const nlohmann::json& images, int limit, bool headers) {
         std::string marker = current_index < 0 || index < current_index ? "|  "
                              : index == current_index                   ? "'->"
                                                                         : "   ";
-        std::string label =
-            marker + " " + tag + (tag == picked && index != current_index ? " *" : "");
+        const nlohmann::json& held = JsonMember(available[i], "Held");
+        std::string label = marker + " " + tag +
+                            (tag == picked && index != current_index ? " *" : "") +
+                            (held.is_boolean() && held.get<bool>() ? " (held: rolled back)" : "");
         rows.push_back({"", "", label, Rfc822(JsonString(available[i], "CreatedAt"))});
       }
       flush_omitted();
@@ -145,6 +149,46 @@ Result<nlohmann::json> FetchFromDaemon(const std::string& url) {
                 fmt::format("--url {}: /api/v1/images is not a JSON array", RedactSecrets(url)));
   }
   return std::move(*doc);
+}
+
+// Marks the containers held after a rollback (daemon/rollback.h), from the
+// history of the clone or of the --repo work tree; a history that cannot be
+// read marks nothing (a warning).
+void MarkRollbacks(git::GitRepo* clone, const std::string& root,
+                   const std::vector<manifest::Workload>& workloads, const std::string& email,
+                   std::vector<daemon::WorkloadImages>& images, CliContext& ctx) {
+  std::unique_ptr<git::History> owned;
+  git::History* history = clone != nullptr ? clone->history() : nullptr;
+  std::string head;
+  if (clone != nullptr) {
+    head = clone->Head().value_or("");
+  } else if (Result<git::OpenedHistory> opened = git::OpenHistory(root); opened) {
+    owned = std::move(opened->history);
+    history = owned.get();
+    head = opened->head;
+  }
+  if (history == nullptr || head.empty()) return;
+  std::vector<daemon::AutomatedContainer> automated = daemon::FindAutomated(workloads, nullptr);
+  auto changes = daemon::LastImageChanges(*history, head, automated);
+  if (!changes) {
+    ctx.err << "warning: rollbacks not checked: " << changes.error().message << "\n";
+    return;
+  }
+  // Tag times as listed (time-ordered filters).
+  std::map<daemon::ContainerKey, const registry::ImageListing*> listed;
+  for (const daemon::WorkloadImages& w : images) {
+    for (const daemon::ContainerImages& c : w.containers) listed[{w.id, c.name}] = &c.listing;
+  }
+  auto lookup = [&](const daemon::AutomatedContainer& ac,
+                    const std::string& tag) -> std::optional<image::TagInfo> {
+    auto it = listed.find({ac.workload->id, ac.container->name});
+    if (it == listed.end()) return std::nullopt;
+    for (const registry::ListedTag& t : it->second->available) {
+      if (t.tag == tag) return image::TagInfo{t.tag, t.created};
+    }
+    return std::nullopt;
+  };
+  daemon::AttachRollbacks(images, daemon::FindRollbacks(automated, *changes, lookup, email));
 }
 
 // The images of the selected workloads, as the daemon's API would list them.
@@ -202,7 +246,10 @@ Images FromRepository(const ListImagesFlags& f, const std::vector<std::string>& 
   if (!service) return fail(service.error(), kExitUsage);
   // CREATED for every tag shown: at most --limit per container (100 for "all").
   size_t shown = f.limit > 0 ? static_cast<size_t>(f.limit) : 100;
-  return daemon::ImagesJson(daemon::ListImagesFor((*service)->scanner(), selected, shown));
+  std::vector<daemon::WorkloadImages> images =
+      daemon::ListImagesFor((*service)->scanner(), selected, shown);
+  MarkRollbacks(clone.get(), root, selected, f.git.email, images, ctx);
+  return daemon::ImagesJson(images);
 }
 
 int RunListImages(ListImagesFlags& f, CliContext& ctx) {

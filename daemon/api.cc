@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <map>
+#include <set>
 
 #include "base/time.h"
 #include "daemon/plan.h"
@@ -47,6 +48,17 @@ std::vector<WorkloadImages> ListImagesFor(registry::Scanner& scanner,
   return out;
 }
 
+void AttachRollbacks(std::vector<WorkloadImages>& images, const std::vector<Rollback>& rollbacks) {
+  for (const Rollback& r : rollbacks) {
+    for (WorkloadImages& w : images) {
+      if (w.id != r.workload) continue;
+      for (ContainerImages& c : w.containers) {
+        if (c.name == r.container) c.rollback = r;
+      }
+    }
+  }
+}
+
 nlohmann::ordered_json ImagesJson(const std::vector<WorkloadImages>& images) {
   nlohmann::ordered_json out = nlohmann::ordered_json::array();
   for (const WorkloadImages& w : images) {
@@ -63,13 +75,32 @@ nlohmann::ordered_json ImagesJson(const std::vector<WorkloadImages>& images) {
       nlohmann::ordered_json cj;
       cj["Name"] = c.name;
       cj["Current"] = current;
-      if (l.latest_filtered && c.filter_error.empty())
+      // Newest first: held from the rolled-back-from tag down to the current one.
+      std::set<std::string> held;
+      bool holding = false;
+      for (const registry::ListedTag& t : l.available) {
+        if (c.rollback && t.tag == c.rollback->from_tag) holding = true;
+        if (c.rollback && t.tag == c.rollback->to_tag) holding = false;
+        if (holding) held.insert(t.tag);
+      }
+      // A held tag is not what the automation picks.
+      if (l.latest_filtered && c.filter_error.empty() && !held.contains(l.latest_filtered->tag))
         cj["LatestFiltered"] = TagJson(name, *l.latest_filtered);
       nlohmann::ordered_json available = nlohmann::ordered_json::array();
-      for (const registry::ListedTag& t : l.available) available.push_back(TagJson(name, t));
+      for (const registry::ListedTag& t : l.available) {
+        nlohmann::ordered_json tag = TagJson(name, t);
+        if (held.contains(t.tag)) tag["Held"] = true;
+        available.push_back(std::move(tag));
+      }
       cj["Available"] = available;
       std::string error = !l.error.empty() ? l.error : c.filter_error;
       if (!error.empty()) cj["AvailableError"] = error;
+      if (c.rollback) {
+        cj["Rollback"] = {{"From", c.rollback->from_tag},
+                          {"To", c.rollback->to_tag},
+                          {"Commit", c.rollback->commit},
+                          {"Author", c.rollback->author}};
+      }
       containers.push_back(cj);
     }
     out.push_back({{"ID", w.id}, {"Containers", containers}});

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "base/error.h"
+#include "daemon/rollback.h"
 #include "image/reference.h"
 #include "manifest/workload.h"
 #include "registry/image_lister.h"
@@ -20,7 +21,8 @@ namespace tagflow::daemon {
 struct ContainerImages {
   std::string name;
   registry::ImageListing listing;
-  std::string filter_error;  // the container's filter does not parse ("" = fine)
+  std::string filter_error;          // the container's filter does not parse ("" = fine)
+  std::optional<Rollback> rollback;  // held after a rollback (--respect-rollbacks)
 };
 
 struct WorkloadImages {
@@ -35,10 +37,18 @@ std::vector<WorkloadImages> ListImagesFor(registry::Scanner& scanner,
                                           std::span<const manifest::Workload> workloads,
                                           size_t shown = 10);
 
+// Marks the containers of `images` that `rollbacks` hold.
+void AttachRollbacks(std::vector<WorkloadImages>& images, const std::vector<Rollback>& rollbacks);
+
 // fluxctl's JSON: [{"ID", "Containers": [{"Name", "Current": {"ID", "Digest",
 // "CreatedAt"}, "LatestFiltered": {...}, "Available": [...], "AvailableError"}]}].
 // "CreatedAt" (RFC 3339) and "Digest" are left out when unknown;
 // "LatestFiltered" when no tag passes the filter; "AvailableError" when empty.
+// tagflow's additions for a container held after a rollback: "Rollback":
+// {"From", "To", "Commit", "Author"}, and "Held": true on each available tag
+// from the one rolled back from down to (not including) the current one:
+// the tags the hold keeps tagflow from proposing ("LatestFiltered" is left
+// out when it is one of them).
 nlohmann::ordered_json ImagesJson(const std::vector<WorkloadImages>& images);
 
 // `list-workloads -o json` (and GET /api/v1/workloads) with fluxctl's field

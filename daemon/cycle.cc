@@ -95,7 +95,8 @@ void DescribeCycleMetrics(Metrics& m) {
 Cycle::Cycle(CycleDeps deps, CycleOptions options)
     : deps_(std::move(deps)), options_(std::move(options)) {}
 
-Result<Cycle::Planned> Cycle::ScanAndPlan(std::map<std::string, registry::RepositoryScan>& scans) {
+Result<Cycle::Planned> Cycle::ScanAndPlan(const std::string& head,
+                                          std::map<std::string, registry::RepositoryScan>& scans) {
   const std::string root = deps_.git.WorkTree().string();
   Result<manifest::ScanResult> scan = manifest::Scan(deps_.fs, root, options_.paths);
   if (!scan) return Fail(scan.error().Wrap("--git-path"));
@@ -123,8 +124,10 @@ Result<Cycle::Planned> Cycle::ScanAndPlan(std::map<std::string, registry::Reposi
     if (it == digests_.end()) it = digests_.emplace(key, deps_.digest_of(image, tag)).first;
     return it->second;
   };
-  out.plan =
-      MakePlan(automated, scans, digest_of, PlanContext{deps_.clock.Now(), options_.cosign_keys});
+  out.rollbacks = DetectRollbacks(head, automated, scans, out.notices);
+  Holds holds = HoldsOf(out.rollbacks);
+  out.plan = MakePlan(automated, scans, digest_of,
+                      PlanContext{deps_.clock.Now(), options_.cosign_keys}, &holds);
   // The file and registry host of each container, for the errors below.
   std::map<std::pair<std::string, std::string>, std::pair<std::string, std::string>> where;
   for (const manifest::Workload& w : scan->workloads) {
@@ -192,9 +195,16 @@ CycleReport Cycle::Run(const std::vector<std::string>& reasons) {
   std::map<std::string, registry::RepositoryScan> scans;
   std::vector<PlannedChange> applied;
   digests_.clear();
-  auto edit = [&](const std::string&, const std::string&) -> Result<git::WorkTreeEdit> {
-    Result<Planned> planned = ScanAndPlan(scans);
+  auto edit = [&](const std::string&, const std::string& head) -> Result<git::WorkTreeEdit> {
+    report.unverified = false;
+    if (std::vector<EventError> unverified = VerifyHead(head); !unverified.empty()) {
+      report.unverified = true;  // act on nothing: no scan, no commit, no tag
+      report.error_details = std::move(unverified);
+      return git::WorkTreeEdit{};
+    }
+    Result<Planned> planned = ScanAndPlan(head, scans);
     if (!planned) return Fail(planned.error());
+    report.rollbacks = std::move(planned->rollbacks);
     report.planned = planned->plan.changes;
     report.workloads = std::move(planned->workloads);
     report.error_details = std::move(planned->errors);
@@ -241,7 +251,7 @@ CycleReport Cycle::Run(const std::vector<std::string>& reasons) {
   // The sync tag follows a branch head that this cycle saw whole: not after a
   // failed sync or scan, a stop request, or a dry/readonly run.
   bool tag = pushed.failed != Step::kSync && pushed.failed != Step::kEdit && !report.stopped &&
-             !options_.dry_run && !options_.readonly;
+             !report.unverified && !options_.dry_run && !options_.readonly;
   if (tag && !options_.sync_tag.empty() && !report.head.empty() && !Stopping()) {
     Result<bool> moved = deps_.git.MoveTag(options_.sync_tag, report.head);
     if (moved) {
@@ -252,9 +262,86 @@ CycleReport Cycle::Run(const std::vector<std::string>& reasons) {
     }
   }
   for (const EventError& e : report.error_details) report.errors.push_back(e.message);
+  if (!options_.dry_run) AnnounceRollbacks(report.rollbacks, report.workloads);
   double seconds = std::chrono::duration<double>(deps_.clock.Now() - started).count();
   Finish(report, seconds);
   return report;
+}
+
+std::vector<Rollback> Cycle::DetectRollbacks(
+    const std::string& head, const std::vector<AutomatedContainer>& automated,
+    const std::map<std::string, registry::RepositoryScan>& scans,
+    std::vector<std::string>& notices) {
+  git::History* history = deps_.git.history();
+  if (!options_.respect_rollbacks || history == nullptr || automated.empty()) return {};
+  auto started = std::chrono::steady_clock::now();
+  Result<std::map<ContainerKey, ImageChange>> changes = LastImageChanges(*history, head, automated);
+  if (!changes) {
+    notices.push_back("rollback check skipped, nothing held: " + changes.error().message);
+    return {};
+  }
+  std::vector<Rollback> rollbacks =
+      FindRollbacks(automated, *changes, TagsFromScans(scans), options_.git_email);
+  spdlog::debug(
+      "rollback check containers={} changes={} held={} duration_ms={:.1f}", automated.size(),
+      changes->size(), rollbacks.size(),
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
+          .count());
+  return rollbacks;
+}
+
+std::vector<EventError> Cycle::VerifyHead(const std::string& head) {
+  if (options_.verify_signatures == git::VerifyMode::kNone) return {};
+  auto fail = [&](std::string why) {
+    return std::vector<EventError>{StageError(
+        Stage::kGitSync, fmt::format("branch {} not acted on: {}", options_.branch, why))};
+  };
+  git::History* history = deps_.git.history();
+  if (history == nullptr) return fail("this repository cannot check signatures");
+  git::AnySignatureVerifier none(nullptr, nullptr);
+  git::SignatureVerifier& verifier = deps_.verifier ? *deps_.verifier : none;
+  std::string since;
+  if (!options_.sync_tag.empty()) {
+    Result<std::string> tagged = history->TagCommit(options_.sync_tag);
+    if (!tagged)
+      return fail("cannot read the sync tag " + options_.sync_tag + ": " + tagged.error().message);
+    since = *tagged;
+  }
+  Result<std::vector<git::UnverifiedCommit>> bad =
+      git::FindUnverified(*history, verifier, head, since, options_.verify_signatures);
+  if (!bad) return fail("signatures not checked: " + bad.error().message);
+  std::vector<EventError> out;
+  for (const git::UnverifiedCommit& c : *bad) {
+    out.push_back(StageError(Stage::kGitSync,
+                             fmt::format("branch {} not acted on (--git-verify-signatures): {}",
+                                         options_.branch, git::Describe(c))));
+  }
+  return out;
+}
+
+void Cycle::AnnounceRollbacks(const std::vector<Rollback>& rollbacks,
+                              const std::vector<manifest::Workload>& workloads) {
+  std::vector<EventError> fresh;
+  std::map<std::string, std::string> channels = NotifyChannels(workloads);
+  for (const Rollback& r : rollbacks) {
+    std::string key = r.workload + " " + r.container + " " + r.commit;
+    if (!announced_.insert(key).second) continue;
+    spdlog::warn("rollback workload={} container={} from={} to={} commit={} author=\"{}\": holding",
+                 r.workload, r.container, r.from_tag, r.to_tag, r.commit.substr(0, 12), r.author);
+    EventError line(Stage::kOther, r.Message());
+    line.workload = r.workload;
+    line.container = r.container;
+    if (auto it = channels.find(r.workload); it != channels.end()) line.channel = it->second;
+    fresh.push_back(std::move(line));
+  }
+  if (fresh.empty() || deps_.notifier == nullptr) return;
+  notify::Event notice;
+  notice.kind = notify::EventKind::kNotice;
+  notice.errors = std::move(fresh);
+  notice.branch = options_.branch;
+  notice.repo_url = options_.repo_url;
+  notice.time = deps_.clock.Now();
+  deps_.notifier->Notify(notice);
 }
 
 void Cycle::Finish(CycleReport& report, double seconds) {

@@ -17,9 +17,11 @@
 #include "base/clock.h"
 #include "base/metrics.h"
 #include "daemon/plan.h"
+#include "daemon/rollback.h"
 #include "git/edit.h"
 #include "git/pull_request.h"
 #include "git/repo.h"
+#include "git/verify.h"
 #include "manifest/filesystem.h"
 #include "notify/event.h"
 #include "registry/scanner.h"
@@ -45,6 +47,14 @@ struct CycleOptions {
   std::string push_branch;
   std::vector<std::string> pr_labels;  // --git-pr-label, for new pull requests
   bool cosign_keys = false;   // --cosign-key is set (tagflow.io/verify: cosign)
+  // --git-verify-signatures(-mode): the commits since the sync tag must be
+  // signed by a key of CycleDeps::verifier, or the cycle does nothing but
+  // fail (git/verify.h).
+  git::VerifyMode verify_signatures = git::VerifyMode::kNone;
+  // --respect-rollbacks: hold containers a person rolled back
+  // (daemon/rollback.h); `git_email` (--git-email) tells tagflow's commits.
+  bool respect_rollbacks = true;
+  std::string git_email = "tagflow@localhost";
 };
 
 // Scans image repositories; the daemon passes registry::Scanner::Scan.
@@ -63,6 +73,9 @@ struct CycleDeps {
   // Optional, with options.push_branch: keeps one open pull request from the
   // push branch to the branch (--git-pr).
   git::PullRequestClient* pull_requests = nullptr;
+  // Judges commit signatures when CycleOptions::verify_signatures is on
+  // (null then: every commit fails as "unknown key").
+  git::SignatureVerifier* verifier = nullptr;
 };
 
 struct CycleReport {
@@ -93,6 +106,8 @@ struct CycleReport {
   bool push_branch_deleted = false;
   std::string pull_request_url;
   std::string pull_request_action;  // "created", "updated", "unchanged", "left closed" or ""
+  std::vector<Rollback> rollbacks;            // containers held after a rollback
+  bool unverified = false;                    // the head failed --git-verify-signatures
 
   bool ok() const { return errors.empty(); }
 };
@@ -110,10 +125,24 @@ class Cycle {
     Plan plan;
     std::vector<notify::EventError> errors;
     std::vector<std::string> notices;
+    std::vector<Rollback> rollbacks;
   };
-  // Scans the work tree and plans against `scans`, scanning images that are
-  // not in it yet (first pass: all of them).
-  Result<Planned> ScanAndPlan(std::map<std::string, registry::RepositoryScan>& scans);
+  // Scans the work tree (synced at `head`) and plans against `scans`,
+  // scanning images that are not in it yet (first pass: all of them).
+  Result<Planned> ScanAndPlan(const std::string& head,
+                              std::map<std::string, registry::RepositoryScan>& scans);
+  // The rollbacks of `automated` at `head` (daemon/rollback.h); a history
+  // that cannot be read is a notice, and nothing is held.
+  std::vector<Rollback> DetectRollbacks(
+      const std::string& head, const std::vector<AutomatedContainer>& automated,
+      const std::map<std::string, registry::RepositoryScan>& scans,
+      std::vector<std::string>& notices);
+  // The --git-verify-signatures check of `head`: one error per failing
+  // commit (or why the check could not run); [] when it passes.
+  std::vector<notify::EventError> VerifyHead(const std::string& head);
+  // Tells of rollbacks not told before by this process.
+  void AnnounceRollbacks(const std::vector<Rollback>& rollbacks,
+                         const std::vector<manifest::Workload>& workloads);
   // Rewrites the files of `changes`; returns what was applied and the paths
   // written, adding a rewrite error to `errors` for each change refused.
   std::vector<PlannedChange> Apply(const std::vector<PlannedChange>& changes,
@@ -142,6 +171,8 @@ class Cycle {
   // reuse it): one HEAD per tracked tag per cycle.
   std::map<std::string, Result<std::string>> digests_;
   std::set<std::string> reported_skips_;  // GateSkip keys already logged and notified
+  // Rollbacks already told ("workload container commit"): once per process.
+  std::set<std::string> announced_;
 };
 
 // The body of the pull request for `changes` (--git-pr): one Markdown line

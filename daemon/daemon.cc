@@ -27,7 +27,7 @@ CycleDeps MakeCycleDeps(const DaemonEdges& e, Metrics& metrics, const std::atomi
       &metrics,
       e.notifier,
       &stop,
-      e.pull_requests};
+      e.pull_requests, e.verifier};
 }
 
 }  // namespace
@@ -59,6 +59,7 @@ CycleReport Daemon::RunCycle(const std::vector<std::string>& reasons) {
   if (report.synced) ready_ = true;
   std::lock_guard lock(state_mu_);
   if (report.synced) workloads_ = report.workloads;
+  if (report.synced && !report.unverified) rollbacks_ = report.rollbacks;
   last_head_ = report.head;
   return report;
 }
@@ -94,11 +95,15 @@ HttpHandlers Daemon::Handlers() {
   };
   h.images_json = [this]() -> Result<std::string> {
     std::vector<manifest::Workload> copy;
+    std::vector<Rollback> rollbacks;
     {
       std::lock_guard lock(state_mu_);
       copy = workloads_;
+      rollbacks = rollbacks_;
     }
-    return ImagesJson(edges_.images.List(copy)).dump(2) + "\n";
+    std::vector<WorkloadImages> images = edges_.images.List(copy);
+    AttachRollbacks(images, rollbacks);
+    return ImagesJson(images).dump(2) + "\n";
   };
   // One reason per repository ("hook registry host/team/web"), so identical
   // hooks collapse into one reason; the loop bounds how many are kept. A

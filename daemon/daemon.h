@@ -64,6 +64,7 @@ struct DaemonEdges {
   notify::Notifier* notifier = nullptr;                     // optional
   const registry::RegistryStats* registry_stats = nullptr;  // optional, for /metrics
   git::PullRequestClient* pull_requests = nullptr;          // optional: --git-pr
+  git::SignatureVerifier* verifier = nullptr;               // optional: --git-verify-signatures
 };
 
 class Daemon {
@@ -128,6 +129,7 @@ class Daemon {
   mutable std::mutex state_mu_;
   std::vector<manifest::Workload> workloads_;  // guarded by state_mu_: the last scan
   std::string last_head_;                      // guarded by state_mu_
+  std::vector<Rollback> rollbacks_;            // guarded by state_mu_: the last cycle's holds
 };
 
 }  // namespace tagflow::daemon

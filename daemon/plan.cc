@@ -88,7 +88,7 @@ std::vector<registry::ScanTarget> ScanTargets(const std::vector<AutomatedContain
 
 Plan MakePlan(const std::vector<AutomatedContainer>& automated,
               const std::map<std::string, registry::RepositoryScan>& scans,
-              const DigestLookup& digest_of, const PlanContext& context) {
+              const DigestLookup& digest_of, const PlanContext& context, const Holds* holds) {
   Plan plan;
   for (const AutomatedContainer& ac : automated) {
     const image::ImageRef& image = ac.container->image;
@@ -162,8 +162,23 @@ Plan MakePlan(const std::vector<AutomatedContainer>& automated,
     // through; never move down.
     const image::TagInfo* best = nullptr;
     bool undecided = false;  // a gate could not decide: no change on partial knowledge
+    // A person rolled this container back from `held` (daemon/rollback.h):
+    // only a tag newer than that one may be proposed.
+    std::optional<image::TagInfo> held;
+    if (auto h = holds != nullptr ? holds->find({ac.workload->id, ac.container->name})
+                                  : Holds::const_iterator();
+        holds != nullptr && h != holds->end()) {
+      auto info = std::find_if(infos.begin(), infos.end(),
+                               [&](const image::TagInfo& t) { return t.tag == h->second; });
+      held = info != infos.end() ? *info : image::TagInfo{h->second, std::nullopt};
+    }
+    std::string held_back;  // the newest candidate the hold refused
     for (const image::TagInfo& candidate : candidates) {
       if (candidate.tag == current_tag || !ac.filter.Newer(candidate, current)) break;
+      if (held && !ac.filter.Newer(candidate, *held)) {  // rolled back: wait for a newer tag
+        held_back = candidate.tag;
+        break;
+      }
       if (!ac.release.Gated()) {
         best = &candidate;
         break;
@@ -204,6 +219,13 @@ Plan MakePlan(const std::vector<AutomatedContainer>& automated,
                       image.Name()),
           true));
       continue;
+    }
+    if (best == nullptr && !held_back.empty()) {
+      plan.problems.push_back(
+          Problem(ac, ErrorKind::kInvalidInput,
+                  fmt::format("held after a rollback from {}: no newer tag yet (best: {})",
+                              held->tag, held_back),
+                  true));
     }
     // The tag to write: the chosen one, else (digest tracking) the current.
     std::string tag = best != nullptr ? best->tag : current_tag;

@@ -92,6 +92,11 @@ std::vector<registry::ScanTarget> ScanTargets(const std::vector<AutomatedContain
 using DigestLookup =
     std::function<Result<std::string>(const image::ImageRef& image, const std::string& tag)>;
 
+// Containers held after a rollback (daemon/rollback.h): (workload id,
+// container name) -> the tag rolled back from. A held container is offered
+// only tags newer than that one.
+using Holds = std::map<std::pair<std::string, std::string>, std::string>;
+
 // Decides the changes: for each automated container, the newest tag its
 // filter allows, if it is newer than the current tag under the filter's
 // ordering (or the current tag is unknown or not allowed and older). Never
@@ -106,10 +111,12 @@ using DigestLookup =
 // the current one when nothing newer is chosen) is looked up with
 // `digest_of` every time, and a digest other than the written one is a
 // change (`tag@new-digest`); without it, `digest_of` is asked only for a
-// reference written with a digest whose tag changes.
+// reference written with a digest whose tag changes. A container in `holds`
+// (optional) is offered only tags newer than its held tag (a notice else).
 Plan MakePlan(const std::vector<AutomatedContainer>& automated,
               const std::map<std::string, registry::RepositoryScan>& scans,
-              const DigestLookup& digest_of, const PlanContext& context = {});
+              const DigestLookup& digest_of, const PlanContext& context = {},
+              const Holds* holds = nullptr);
 
 // Flux v1's commit message: "Auto-release <ref>\n" for one image, else
 // "Auto-release multiple (N) images\n\n" and " - <ref>\n" lines, each

@@ -57,6 +57,14 @@ std::string FakeGitRemote::PushCommit(const Files& changes, const std::string& m
   return head_;
 }
 
+std::string FakeGitRemote::PushCommitAs(const std::string& author, const Files& changes,
+                                        const std::string& message) {
+  std::string id = PushCommit(changes, message);
+  std::lock_guard lock(mutex_);
+  commits_.at(id).author = author;
+  return id;
+}
+
 std::string FakeGitRemote::Head() const {
   std::lock_guard lock(mutex_);
   return head_;
@@ -243,6 +251,77 @@ Result<bool> FakeGitRepo::IsAncestor(const std::string& ancestor, const std::str
     }
   }
   return remote_.IsAncestor(ancestor, commit);
+}
+
+class FakeGitRepo::FakeHistory final : public History {
+ public:
+  explicit FakeHistory(FakeGitRemote& remote) : remote_(remote) {}
+
+  Result<LogResult> Log(const std::string& from, const LogOptions& options) override {
+    std::lock_guard lock(remote_.mutex_);
+    if (!remote_.commits_.contains(from)) {
+      return Fail(ErrorKind::kNotFound, fmt::format("no commit {} in the fake", from));
+    }
+    LogResult out;
+    for (std::string id = from; !id.empty() && id != options.hide;
+         id = remote_.commits_.at(id).parent) {
+      if (out.commits.size() >= options.limit) {
+        out.truncated = true;
+        break;
+      }
+      const FakeGitRemote::CommitInfo& c = remote_.commits_.at(id);
+      LoggedCommit logged;
+      logged.id = id;
+      if (!c.parent.empty()) logged.parents.push_back(c.parent);
+      size_t lt = c.author.find('<');
+      logged.author_name = std::string(c.author.substr(0, lt == std::string::npos ? 0 : lt));
+      while (!logged.author_name.empty() && logged.author_name.back() == ' ') {
+        logged.author_name.pop_back();
+      }
+      if (lt != std::string::npos) {
+        logged.author_email = c.author.substr(lt + 1, c.author.find('>', lt) - lt - 1);
+      }
+      logged.committer_email = logged.author_email;
+      logged.summary = c.message.substr(0, c.message.find('\n'));
+      for (const std::string& path : options.paths) {
+        auto file = c.files.find(path);
+        if (file == c.files.end()) {
+          logged.blobs.emplace_back();
+          continue;
+        }
+        std::string blob = Sha256Digest(file->second);
+        blobs_[blob] = file->second;
+        logged.blobs.push_back(blob);
+      }
+      out.commits.push_back(std::move(logged));
+    }
+    return out;
+  }
+  Result<std::string> ReadBlob(const std::string& id) override {
+    std::lock_guard lock(remote_.mutex_);
+    auto it = blobs_.find(id);
+    if (it == blobs_.end()) return Fail(ErrorKind::kNotFound, "no blob " + id);
+    return it->second;
+  }
+  Result<std::optional<SignedObject>> CommitSignature(const std::string& id) override {
+    std::lock_guard lock(remote_.mutex_);
+    if (!remote_.commits_.contains(id)) return Fail(ErrorKind::kNotFound, "no commit " + id);
+    return std::optional<SignedObject>();
+  }
+  Result<std::string> TagCommit(const std::string& tag) override {
+    std::lock_guard lock(remote_.mutex_);
+    auto it = remote_.tags_.find(tag);
+    return it == remote_.tags_.end() ? std::string() : it->second;
+  }
+
+ private:
+  FakeGitRemote& remote_;
+  std::map<std::string, std::string> blobs_;  // guarded by remote_.mutex_
+};
+
+History* FakeGitRepo::history() {
+  if (!history_) history_ = std::make_shared<FakeHistory>(remote_);
+  return history_.get();
 }
 
 }  // namespace tagflow::git

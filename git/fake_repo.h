@@ -15,6 +15,7 @@
 
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -43,6 +44,9 @@ class FakeGitRemote {
   // Adds a commit on top of the branch as another writer would; returns its id.
   std::string PushCommit(const Files& changes, const std::string& message,
                          const std::vector<std::string>& deletions = {});
+  // The same with the author (and committer) "Name <email>".
+  std::string PushCommitAs(const std::string& author, const Files& changes,
+                           const std::string& message);
 
   // The branch head; every commit reachable from it, newest first; a commit
   // by id (any commit made by a clone, pushed or not); the tags.
@@ -97,12 +101,17 @@ class FakeGitRepo final : public GitRepo {
   Result<void> DeleteBranch(const std::string& branch) override;
   Result<CommitSummary> ReadCommit(const std::string& commit) const override;
   Result<bool> IsAncestor(const std::string& ancestor, const std::string& commit) const override;
+  // Log (first parents only), blobs named by the SHA-256 of their contents,
+  // no signatures (every commit is unsigned), tags of the remote.
+  History* history() override;
 
  private:
+  class FakeHistory;
   FakeGitRemote& remote_;
   std::filesystem::path worktree_;
   std::string author_;
   std::string head_;  // local branch head, "" before Sync
+  std::shared_ptr<History> history_;
 };
 
 }  // namespace tagflow::git

@@ -17,6 +17,9 @@
 
 #include "git/deadline.h"
 #include "git/known_hosts.h"
+#include "git/libgit2_history.h"
+#include "git/signed_objects.h"
+#include "git/temp_dirs.h"
 
 namespace tagflow::git {
 namespace fs = std::filesystem;
@@ -89,6 +92,11 @@ class Libgit2Repo final : public GitRepo {
         repo_(std::move(repo)),
         worktree_(std::move(worktree)),
         owns_worktree_(owns_worktree) {
+    history_ = std::make_unique<Libgit2History>(
+        repo_.get(), [this](const std::string& tag) -> Result<std::string> {
+          NetworkDeadline deadline(options_.timeout);
+          return RemoteRefTarget("refs/tags/" + tag, deadline);
+        });
     // What must never appear in a message: the password as decoded and as
     // written, and for http(s) a user without any password (a token).
     if (url_.has_password) {
@@ -101,6 +109,7 @@ class Libgit2Repo final : public GitRepo {
   }
 
   ~Libgit2Repo() override {
+    history_.reset();
     repo_.reset();
     if (owns_worktree_) {
       std::error_code ec;
@@ -120,6 +129,7 @@ class Libgit2Repo final : public GitRepo {
   Result<void> DeleteBranch(const std::string& branch) override;
   Result<CommitSummary> ReadCommit(const std::string& commit) const override;
   Result<bool> IsAncestor(const std::string& ancestor, const std::string& commit) const override;
+  History* history() override { return history_.get(); }
 
  private:
   // Callback state of one network operation.
@@ -160,6 +170,7 @@ class Libgit2Repo final : public GitRepo {
   fs::path worktree_;
   bool owns_worktree_;
   std::vector<std::string> secrets_;
+  std::unique_ptr<Libgit2History> history_;  // borrows repo_
 };
 
 int Libgit2Repo::OnCredentials(git_credential** out, const char* /*url*/, const char* user_from_url,
@@ -413,8 +424,12 @@ Result<std::string> Libgit2Repo::Commit(const std::vector<std::string>& paths,
   std::string text = message.ends_with('\n') ? message : message + "\n";
   const git_commit* parents[] = {parent.get()};
   git_oid commit_oid;
-  if (git_commit_create(&commit_oid, repo_.get(), "HEAD", signature.get(), signature.get(), nullptr,
-                        text.c_str(), tree.get(), 1, parents) < 0) {
+  if (options_.signer) {
+    auto signed_commit =
+        CreateSignedCommit(*repo_, *options_.signer, *signature, text, *tree, *parent, &commit_oid);
+    if (!signed_commit) return Fail(signed_commit.error());
+  } else if (git_commit_create(&commit_oid, repo_.get(), "HEAD", signature.get(), signature.get(),
+                               nullptr, text.c_str(), tree.get(), 1, parents) < 0) {
     return Fail(LocalError("committing to"));
   }
   return OidHex(commit_oid);
@@ -530,8 +545,11 @@ Result<bool> Libgit2Repo::MoveTag(const std::string& tag, const std::string& com
   SignaturePtr tagger(raw_sig);
   git_oid tag_oid;
   std::string message = std::string(kSyncTagMessage) + "\n";
-  if (git_tag_create(&tag_oid, repo_.get(), tag.c_str(), target.get(), tagger.get(),
-                     message.c_str(), /*force=*/1) < 0) {
+  if (options_.signer) {
+    auto signed_tag = CreateSignedTag(*repo_, *options_.signer, tag, oid, *tagger, message);
+    if (!signed_tag) return Fail(signed_tag.error().Wrap("sync tag " + tag));
+  } else if (git_tag_create(&tag_oid, repo_.get(), tag.c_str(), target.get(), tagger.get(),
+                            message.c_str(), /*force=*/1) < 0) {
     return Fail(LocalError(fmt::format("creating tag {} in the clone of", tag)));
   }
   auto pushed = PushRefspec(fmt::format("+refs/tags/{0}:refs/tags/{0}", tag),
@@ -679,29 +697,7 @@ Result<std::unique_ptr<GitRepo>> OpenGitRepo(const GitOptions& options) {
 }
 
 size_t RemoveStaleClones(const fs::path& temp_dir) {
-  std::error_code ec;
-  size_t removed = 0;
-  for (fs::directory_iterator it(temp_dir, ec), end; !ec && it != end; it.increment(ec)) {
-    std::string name = it->path().filename().string();
-    if (!name.starts_with(kClonePrefix)) continue;
-    std::string_view rest = std::string_view(name).substr(kClonePrefix.size());
-    size_t dash = rest.find('-');
-    long pid = 0;
-    auto [end_pid, parsed] =
-        std::from_chars(rest.data(), rest.data() + std::min(dash, rest.size()), pid);
-    if (dash == std::string_view::npos || parsed != std::errc() || end_pid != rest.data() + dash ||
-        pid <= 0) {
-      continue;  // not ours, or an older name without a pid: leave it
-    }
-    if (kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH) continue;  // alive (or unknowable)
-    std::error_code status_ec;
-    if (fs::symlink_status(it->path(), status_ec).type() != fs::file_type::directory) continue;
-    std::error_code remove_ec;
-    if (fs::remove_all(it->path(), remove_ec) != static_cast<std::uintmax_t>(-1) && !remove_ec) {
-      ++removed;
-    }
-  }
-  return removed;
+  return RemoveStaleTempDirs(temp_dir, kClonePrefix);
 }
 
 }  // namespace tagflow::git

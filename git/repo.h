@@ -15,10 +15,13 @@
 
 #include <chrono>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "base/error.h"
+#include "git/history.h"
+#include "git/signing.h"
 #include "git/url.h"
 
 namespace tagflow::git {
@@ -41,6 +44,9 @@ struct GitOptions {
   std::filesystem::path password_file;     // --git-password-file: http(s) password or token
   std::chrono::seconds timeout{kDefaultGitTimeout};  // --git-timeout: bounds each Sync/Push/MoveTag
   std::filesystem::path workdir;  // the private clone; "" = a temp dir removed on close
+  // --git-signing-key: signs every commit and the sync tag (git/signing.h);
+  // null = unsigned.
+  std::shared_ptr<Signer> signer;
 };
 
 // What the push-branch logic reads of a commit.
@@ -108,6 +114,9 @@ class GitRepo {
   // both must be in the clone (kNotFound otherwise).
   [[nodiscard]] virtual Result<bool> IsAncestor(const std::string& ancestor,
                                                 const std::string& commit) const = 0;
+  // Read access to the clone's history (signature checks, rollbacks); null
+  // when the implementation has none. Valid for the life of the object.
+  virtual History* history() { return nullptr; }
 };
 
 }  // namespace tagflow::git

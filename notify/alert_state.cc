@@ -15,6 +15,8 @@ std::vector<Event> AlertState::OnEvent(const Event& event, Clock::time_point now
   switch (event.kind) {
     case EventKind::kResolved:
       return Resolve(event.time);
+    case EventKind::kNotice:
+      return {event};  // no incident opened or closed
     case EventKind::kSuccess: {
       if (!event.errors.empty()) {
         // Not a recovery; the failure of the same cycle follows and is judged

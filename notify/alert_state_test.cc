@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "notify/message.h"
 #include "notify/test_util.h"
 
 namespace tagflow::notify {
@@ -153,6 +154,43 @@ TEST_F(AlertStateTest, ResolvedEventFromCallerActsAsCleanCycle) {
   EXPECT_TRUE(state_.OnEvent(resolved, clock_.Now()).empty()) << "nothing to resolve";
   state_.OnEvent(test::FailureEvent(), clock_.Now());
   EXPECT_EQ(Kinds(state_.OnEvent(resolved, clock_.Now())), std::vector{EventKind::kResolved});
+}
+
+}  // namespace
+}  // namespace tagflow::notify
+
+namespace tagflow::notify {
+namespace {
+
+TEST(AlertStateNoticeTest, NoticeIsSentAndLeavesTheIncidentAsItWas) {
+  FakeClock clock;
+  AlertState state{std::chrono::minutes(60)};
+  Event notice;
+  notice.kind = EventKind::kNotice;
+  notice.errors = {EventError(Stage::kOther, "rollback of a from v2 to v1 detected")};
+  EXPECT_EQ(Kinds(state.OnEvent(notice, clock.Now())), std::vector{EventKind::kNotice});
+  EXPECT_FALSE(state.failing());
+  EXPECT_TRUE(state.OnCycleOk(clock.Now()).empty()) << "a notice opens no incident";
+  ASSERT_EQ(state.OnEvent(test::FailureEvent(), clock.Now()).size(), 1u);
+  EXPECT_EQ(Kinds(state.OnEvent(notice, clock.Now())), std::vector{EventKind::kNotice});
+  EXPECT_TRUE(state.failing()) << "nor closes one";
+  EXPECT_EQ(Kinds(state.OnCycleOk(clock.Now())), std::vector{EventKind::kResolved});
+}
+
+TEST(NoticeMessageTest, RendersTheRollbackLines) {
+  Event notice;
+  notice.kind = EventKind::kNotice;
+  notice.branch = "main";
+  notice.errors = {EventError(Stage::kOther,
+                              "rollback of ns:deployment/web from v1.3.0 to "
+                              "v1.2.0 detected; holding until a tag newer than "
+                              "v1.3.0")};
+  Message m = BuildMessage(notice, 20);
+  EXPECT_EQ(m.tone, Tone::kWarning);
+  EXPECT_EQ(m.title, "Holding on main: 1 rollback");
+  ASSERT_EQ(m.sections.size(), 1u);
+  EXPECT_EQ(m.sections[0].lines, std::vector<std::string>{notice.errors[0].message});
+  EXPECT_EQ(EventKindName(EventKind::kNotice), "notice");
 }
 
 }  // namespace

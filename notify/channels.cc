@@ -24,6 +24,7 @@ Event Frame(const Event& event) {
 std::vector<RoutedMessage> ChannelRouter::Route(const Event& event, Clock::time_point now) {
   switch (event.kind) {
     case EventKind::kSuccess:
+    case EventKind::kNotice:  // lines go to their workloads' channels, like changes
       return Success(event);
     case EventKind::kFailure:
       return Failure(event, now);
@@ -51,6 +52,10 @@ std::vector<RoutedMessage> ChannelRouter::Success(const Event& event) {
   for (const Change& c : event.changes) {
     auto [it, added] = by_channel.try_emplace(ChannelOf(c.channel), Frame(event));
     it->second.changes.push_back(c);
+  }
+  for (const EventError& e : event.errors) {
+    if (event.kind != EventKind::kNotice) break;
+    by_channel.try_emplace(ChannelOf(e.channel), Frame(event));
   }
   if (by_channel.empty()) by_channel.emplace(default_channel_, Frame(event));
   for (const EventError& e : event.errors) {

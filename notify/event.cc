@@ -33,6 +33,8 @@ std::string_view EventKindName(EventKind kind) {
       return "resolved";
     case EventKind::kSkipped:
       return "skipped";
+    case EventKind::kNotice:
+      return "notice";
   }
   return "failure";
 }

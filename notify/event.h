@@ -21,9 +21,11 @@ enum class EventKind {
   // signed): `errors` name each tag and the reason. Not a failure: it opens
   // no incident and resolves none. Sent once per tag, digest and reason.
   kSkipped,
+  kNotice,  // worth telling, neither a release nor a failure (a rollback held);
+            // its lines are in Event::errors (stage kOther), outside any incident
 };
 
-// "success", "failure", "resolved", "skipped".
+// "success", "failure", "resolved", "skipped", "notice".
 std::string_view EventKindName(EventKind kind);
 
 // The step of the cycle an error comes from (DESIGN.md §1), in cycle order:

@@ -148,6 +148,16 @@ Message BuildMessage(const Event& event, size_t max_lines) {
       Cap(m.sections, max_lines);
       break;
     }
+    case EventKind::kNotice: {
+      m.tone = Tone::kWarning;
+      m.title = fmt::format("Holding on {}: {}", event.branch,
+                            Plural(event.errors.size(), "rollback", "rollbacks"));
+      Section lines{"Rollbacks respected", {}};
+      for (const EventError& e : event.errors) lines.lines.push_back(e.message);
+      m.sections.push_back(std::move(lines));
+      Cap(m.sections, max_lines);
+      break;
+    }
   }
   return m;
 }

@@ -57,6 +57,11 @@ std::string CapText(std::string text) {
 }  // namespace
 
 std::string Messages::Text(const Event& event, bool for_slack) const {
+  if (event.kind == EventKind::kNotice) {
+    std::string text = "Notice on " + event.branch + ":";
+    for (const EventError& e : event.errors) text += "\n" + e.message;
+    return CapText(std::move(text));
+  }
   const Template* t = &failure_;
   if (event.kind == EventKind::kSuccess) t = &success_;
   if (event.kind == EventKind::kResolved) t = &resolved_;
