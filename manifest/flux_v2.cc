@@ -58,7 +58,16 @@ Result<image::ImageRef> MarkerImage(const FluxObjects& objects, const FluxImageP
                             repo->file, repo->line, base.error().message));
   }
   if (const ValueLocation* tag = c.Source(ImageField::kTag); tag != nullptr) {
-    return image::ImageRef::Parse(fmt::format("{}:{}", base->Name(), tag->value));
+    const ValueLocation* digest = c.Source(ImageField::kDigest);
+    Result<image::ImageRef> ref = image::ImageRef::Parse(
+        digest != nullptr ? fmt::format("{}:{}@{}", base->Name(), tag->value, digest->value)
+                          : fmt::format("{}:{}", base->Name(), tag->value));
+    if (!ref) {
+      return Fail(ErrorKind::kInvalidInput,
+                  fmt::format("the marked {} do not make an image reference: {}",
+                              digest != nullptr ? "tag and digest" : "tag", ref.error().message));
+    }
+    return ref;
   }
   if (c.image.CanonicalName() != base->CanonicalName()) {
     return Fail(ErrorKind::kInvalidInput,
@@ -208,6 +217,11 @@ void ResolveFluxMarkers(const FluxObjects& objects, std::vector<Workload>& workl
     Annotations annotations = {{std::string(kPolicyPrefix) + std::string(kAutomated), "true"}};
     for (const Container& c : w.containers) {
       annotations.emplace_back(std::string(kPolicyPrefix) + TagPolicy(c.name), policy->filter);
+      // A `:digest` marker is digest tracking (tagflow.io/digest) for its image.
+      if (c.Source(ImageField::kDigest) != nullptr) {
+        annotations.emplace_back(
+            fmt::format("{}{}.{}", kTagflowPrefix, kDigest, c.name), "true");
+      }
     }
     for (const auto& a : policy->tagflow_annotations) annotations.push_back(a);
     w.policies = Policies::FromAnnotations(annotations);

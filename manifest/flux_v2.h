@@ -8,8 +8,12 @@
 //   newTag: 1.0.0 # {"$imagepolicy": "flux-system:app:tag"}
 //     the tag alone
 //
-// `:name` and `:digest` markers are recognised and reported as not supported
-// (a warning naming file:line); they are never edited.
+//   repository: ghcr.io/org/app # {"$imagepolicy": "flux-system:app:name"}
+//   digest: sha256:... # {"$imagepolicy": "flux-system:app:digest"}
+//     the name (the ImageRepository's spec.image) and the digest of the
+//     image whose `:tag` marker is in the same mapping: one container with
+//     the three sources; a `:digest` marker turns digest tracking on for it.
+//     Without a `:tag` marker beside them they are a warning, never edited.
 //
 // Each marked value is a container of the workload `<ns>:imagepolicy/<name>`
 // (kind "ImagePolicy"), named `<file>:<line>`, with Container::file set. A

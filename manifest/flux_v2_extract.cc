@@ -130,12 +130,6 @@ void DocumentExtractor::Markers(const YamlNode& root, std::size_t index) {
     matched_.insert(line);
     const Marker& m = *markers_.at(line);
     const YamlNode* node = marked.node;
-    if (m.field == MarkerField::kDigest) {
-      ex_.Report(Severity::kWarning, *node,
-                 fmt::format("$imagepolicy marker {}:{}:digest is not supported yet; not updated",
-                             m.ns, m.name));
-      continue;
-    }
     std::string id = MakeWorkloadId(m.ns, kImagePolicyKind, m.name);
     auto [at, added] = targets.try_emplace(id, ex_.out.workloads.size());
     if (added) {
@@ -151,9 +145,10 @@ void DocumentExtractor::Markers(const YamlNode& root, std::size_t index) {
     }
     Workload& w = ex_.out.workloads[at->second];
     std::string name = fmt::format("{}:{}", ex_.file, line + 1);
-    ImageField field = m.field == MarkerField::kWhole ? ImageField::kImage
-                       : m.field == MarkerField::kTag ? ImageField::kTag
-                                                      : ImageField::kRepository;
+    ImageField field = m.field == MarkerField::kWhole    ? ImageField::kImage
+                       : m.field == MarkerField::kTag    ? ImageField::kTag
+                       : m.field == MarkerField::kDigest ? ImageField::kDigest
+                                                         : ImageField::kRepository;
     std::optional<ValueLocation> loc = ex_.ImageScalar(*node, field, id, name);
     if (!loc) continue;
     if (field != ImageField::kImage) {
@@ -182,7 +177,8 @@ void DocumentExtractor::Markers(const YamlNode& root, std::size_t index) {
     c.sources.push_back(std::move(*loc));
     w.containers.push_back(std::move(c));
   }
-  // A `:name` marker sets the name of the image whose `:tag` marker is beside it.
+  // `:name` and `:digest` markers set the name and digest of the image whose
+  // `:tag` marker is beside them.
   for (Workload& w : ex_.out.workloads) {
     if (w.kind != kImagePolicyKind) continue;
     std::erase_if(w.containers, [&](const Container& c) {
@@ -191,9 +187,10 @@ void DocumentExtractor::Markers(const YamlNode& root, std::size_t index) {
       const ValueLocation& at = c.sources.front();
       ex_.out.problems.push_back(Problem{
           std::string(ex_.file), at.line, at.column, Severity::kWarning,
-          fmt::format("$imagepolicy marker {}:{}:name has no :tag marker of the same policy in "
+          fmt::format("$imagepolicy marker {}:{}:{} has no :tag marker of the same policy in "
                       "its mapping; not updated",
-                      w.ns, w.name)});
+                      w.ns, w.name,
+                      c.sources.front().field == ImageField::kDigest ? "digest" : "name")});
       return true;
     });
   }

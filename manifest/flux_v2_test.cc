@@ -306,6 +306,49 @@ TEST_F(FluxScanTest, NameMarkerGetsThePolicyImageAndNeedsATagMarkerBesideIt) {
   EXPECT_EQ(fs_.ReadFile("/repo/values.yaml").value_or(""), want);
 }
 
+TEST_F(FluxScanTest, DigestMarkerTracksTheDigestOfTheTagBesideIt) {
+  fs_.AddFile("/repo/flux.yaml", std::string(kRepository) + "---\n" +
+                                     Policy("semver", "    semver:\n      range: 5.x\n"));
+  const std::string old_digest = "sha256:" + std::string(64, 'a');
+  const std::string new_digest = "sha256:" + std::string(64, 'b');
+  const std::string values =
+      "image:\n"
+      "  tag: 5.0.0 # {\"$imagepolicy\": \"flux-system:semver:tag\"}\n"
+      "  digest: \"" + old_digest + "\" # {\"$imagepolicy\": \"flux-system:semver:digest\"}\n"
+      "lonely:\n"
+      "  digest: x # {\"$imagepolicy\": \"flux-system:semver:digest\"}\n";
+  fs_.AddFile("/repo/values.yaml", values);
+  ScanResult scan = Run();
+  const Workload* w = scan.Find("flux-system:imagepolicy/semver");
+  ASSERT_NE(w, nullptr);
+  ASSERT_EQ(w->containers.size(), 1u);
+  const Container& c = w->containers[0];
+  EXPECT_EQ(c.image.String(), "ghcr.io/stefanprodan/podinfo:5.0.0@" + old_digest);
+  // The :digest marker turns digest tracking on for that image.
+  Result<ReleasePolicy> release = w->policies.Release(c.name);
+  ASSERT_TRUE(release) << release.error().message;
+  EXPECT_TRUE(release->track_digest);
+  EXPECT_THAT(Problems(scan), ElementsAre(HasSubstr(
+                                  "values.yaml:5:11: $imagepolicy marker flux-system:semver:digest "
+                                  "has no :tag marker of the same policy in its mapping")));
+
+  std::vector<std::string> ids = {"flux-system:imagepolicy/semver"};
+  ReleaseSpec spec{
+      image::ImageRef::Parse("ghcr.io/stefanprodan/podinfo:5.1.0@" + new_digest).value(), {}};
+  Result<ChangeSet> released = ReleaseImages(fs_, "/repo", scan, ids, spec, {}, false);
+  ASSERT_TRUE(released) << released.error().message;
+  std::string want = values;
+  want.replace(want.find("5.0.0"), 5, "5.1.0");
+  want.replace(want.find(old_digest), old_digest.size(), new_digest);
+  EXPECT_EQ(fs_.ReadFile("/repo/values.yaml").value_or(""), want);
+
+  // A tag alone cannot fill a :digest marker.
+  ReleaseSpec bare{image::ImageRef::Parse("ghcr.io/stefanprodan/podinfo:5.2.0").value(), {}};
+  Result<ChangeSet> refused = ReleaseImages(fs_, "/repo", Run(), ids, bare, {}, false);
+  ASSERT_FALSE(refused);
+  EXPECT_THAT(refused.error().message, HasSubstr("needs both a tag and a digest"));
+}
+
 TEST(FluxRewriteTest, OnlyTheMarkedValuesChange) {
   std::vector<Edit> edits = {
       ImageEdit{"flux-system:imagepolicy/semver", "app/deploy.yaml:10",

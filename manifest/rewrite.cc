@@ -305,7 +305,17 @@ class Rewriter {
       return PlanImagesEntry(root, *name, to, where);
     const ValueLocation* src = c.Source(ImageField::kTag);
     std::string value;
-    if (src != nullptr) {
+    // A Flux `:digest` marker beside the `:tag` one holds the digest.
+    const ValueLocation* digest = tag_marker ? c.Source(ImageField::kDigest) : nullptr;
+    if (src != nullptr && digest != nullptr) {
+      if (to.tag().empty() || to.digest().empty()) {
+        return Fail(ErrorKind::kInvalidInput,
+                    fmt::format("{}: {} needs both a tag and a digest for its :tag and :digest "
+                                "markers",
+                                where, to.String()));
+      }
+      value = to.tag();
+    } else if (src != nullptr) {
       if (!to.digest().empty() || to.tag().empty()) {
         return Fail(
             ErrorKind::kInvalidInput,
@@ -326,6 +336,10 @@ class Rewriter {
     if (const ValueLocation* name = c.Source(ImageField::kRepository); tag_marker && name) {
       Result<void> named = PlanScalar(root, *name, to.Name(), owner, where);
       if (!named) return named;
+    }
+    if (const ValueLocation* digest = tag_marker ? c.Source(ImageField::kDigest) : nullptr) {
+      Result<void> pinned = PlanScalar(root, *digest, to.digest(), owner, where);
+      if (!pinned) return pinned;
     }
     return PlanScalar(root, *src, value, owner, where);
   }
