@@ -13,7 +13,8 @@ namespace tagflow::cli {
 
 // --registry-rps, --registry-burst, --registry-insecure-host,
 // --registry-include-image, --registry-exclude-image, --registry-platform,
-// --registry-timeout, --registry-concurrency, --docker-config, --cache-dir.
+// --registry-timeout, --registry-concurrency, --docker-config, --cache-dir,
+// --cache-url, --cache-password-file.
 void AddRegistryFlags(CLI::App& app, registry::RegistryOptions& options);
 
 // --git-url, --git-branch, --git-user, --git-email, --git-ssh-key,

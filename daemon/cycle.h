@@ -52,6 +52,10 @@ struct CycleDeps {
   Metrics* metrics = nullptr;                   // optional
   notify::Notifier* notifier = nullptr;         // optional
   const std::atomic<bool>* stopping = nullptr;  // optional: SIGTERM asks to stop early
+  // Optional: false when this daemon may not push now (the writer lease of
+  // --cache-url is not confirmed, daemon/lease.h): the cycle then plans and
+  // reports as --git-readonly does.
+  std::function<bool()> may_push;
 };
 
 struct CycleReport {
@@ -97,6 +101,7 @@ class Cycle {
                                    std::vector<std::string>& files,
                                    std::vector<notify::EventError>& errors);
   bool Stopping() const { return deps_.stopping && deps_.stopping->load(); }
+  bool MayPush() const { return !deps_.may_push || deps_.may_push(); }
   void Finish(CycleReport& report, double seconds);
   // Tells the notifier about the cycle (DESIGN.md §1.8): a success when it
   // pushed (carrying the cycle's errors, if any, so that it never counts as

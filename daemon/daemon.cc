@@ -22,7 +22,8 @@ CycleDeps MakeCycleDeps(const DaemonEdges& e, Metrics& metrics, const std::atomi
       e.clock,
       &metrics,
       e.notifier,
-      &stop};
+      &stop,
+      [lease = e.lease] { return lease == nullptr || lease->state() == LeaseState::kHolder; }};
 }
 
 }  // namespace
@@ -37,6 +38,8 @@ Daemon::Daemon(DaemonEdges edges, DaemonConfig config)
             Schedule(config_.automation_interval, config_.git_poll_interval,
                      config_.request_batching)) {
   DescribeCycleMetrics(metrics_);
+  metrics_.Describe("tagflow_cycles_skipped_total", Metrics::Type::kCounter,
+                    "Cycles not run, by reason (standby: another daemon holds the writer lease).");
   metrics_.Describe("tagflow_notifications_sent_total", Metrics::Type::kCounter,
                     "Notifications delivered.");
   metrics_.Describe("tagflow_notifications_failed_total", Metrics::Type::kCounter,
@@ -49,7 +52,21 @@ Daemon::~Daemon() {
   if (server_) server_->Stop();
 }
 
+CycleReport Daemon::StandBy() {
+  metrics_.Add("tagflow_cycles_skipped_total", {{"reason", "standby"}});
+  spdlog::info("cycle skipped: {}", edges_.lease->Describe());
+  CycleReport report;
+  Result<std::string> head = edges_.git.Sync();
+  if (head) {
+    report.synced = true;
+    report.head = *head;
+    ready_ = true;
+  }
+  return report;
+}
+
 CycleReport Daemon::RunCycle(const std::vector<std::string>& reasons) {
+  if (edges_.lease != nullptr && edges_.lease->state() == LeaseState::kStandby) return StandBy();
   CycleReport report = cycle_.Run(reasons);
   if (report.synced) ready_ = true;
   std::lock_guard lock(state_mu_);
@@ -70,6 +87,7 @@ bool Daemon::PollGit() {
 
 std::string Daemon::RenderMetrics() {
   if (edges_.registry_stats != nullptr) edges_.registry_stats->ExportTo(metrics_);
+  if (edges_.export_metrics) edges_.export_metrics(metrics_);
   if (edges_.notifier != nullptr) {
     notify::NotifierStats s = edges_.notifier->stats();
     metrics_.Set("tagflow_notifications_sent_total", {}, static_cast<double>(s.sent));
@@ -82,6 +100,7 @@ std::string Daemon::RenderMetrics() {
 HttpHandlers Daemon::Handlers() {
   HttpHandlers h;
   h.ready = [this] { return ready(); };
+  if (edges_.lease != nullptr) h.ready_details = [this] { return edges_.lease->Describe(); };
   h.metrics = [this] { return RenderMetrics(); };
   h.workloads_json = [this]() -> Result<std::string> {
     std::lock_guard lock(state_mu_);

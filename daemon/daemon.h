@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -23,6 +24,7 @@
 #include "daemon/cycle.h"
 #include "daemon/http_server.h"
 #include "daemon/image_source.h"
+#include "daemon/lease.h"
 #include "daemon/loop.h"
 #include "git/repo.h"
 #include "manifest/filesystem.h"
@@ -56,6 +58,11 @@ struct DaemonEdges {
   Clock& clock;
   notify::Notifier* notifier = nullptr;                     // optional
   const registry::RegistryStats* registry_stats = nullptr;  // optional, for /metrics
+  // Optional (--cache-url): the writer lease; a standby runs no cycles and a
+  // daemon without a confirmed lease does not push (daemon/lease.h).
+  WriterLease* lease = nullptr;
+  // Optional: more counters copied into /metrics at each scrape.
+  std::function<void(Metrics&)> export_metrics;
 };
 
 class Daemon {
@@ -102,6 +109,8 @@ class Daemon {
 
  private:
   bool PollGit();
+  // A standby's cycle: no scan, no push; a git sync keeps /readyz honest.
+  CycleReport StandBy();
   HttpHandlers Handlers();
 
   DaemonEdges edges_;

@@ -17,6 +17,7 @@
 #include "image/reference.h"
 #include "image/tag_filter.h"
 #include "registry/cache.h"
+#include "registry/metadata_cache.h"
 #include "registry/client.h"
 #include "registry/oci.h"
 #include "registry/stats.h"
@@ -67,7 +68,7 @@ struct RepositoryScan {
 class Scanner {
  public:
   // `cache` may be null (nothing persists). Borrows everything.
-  Scanner(Client& client, Cache* cache, RegistryStats& metrics, Clock& clock, ScanOptions options);
+  Scanner(Client& client, MetadataCache* cache, RegistryStats& metrics, Clock& clock, ScanOptions options);
 
   // Scans every distinct repository of `targets` (merged by canonical name)
   // and returns the results keyed by canonical name.
@@ -91,7 +92,7 @@ class Scanner {
   Result<void> Resolve(const image::ImageRef& image, TagMetadata& tag, Pending& pending);
 
   Client& client_;
-  Cache* cache_;
+  MetadataCache* cache_;
   RegistryStats& metrics_;
   Clock& clock_;
   ScanOptions options_;
