@@ -231,26 +231,42 @@ std::optional<RepositoryRecord> SharedCache::SharedListing(const std::string& re
   const std::string key = TagsKey(repository);
   const std::string token = RandomToken();
   auto deadline = clock_.Now() + options_.wait;
-  for (;;) {
+  // The listing in Redis, or nullopt (a malformed one is deleted).
+  auto read = [&]() -> Result<std::optional<RepositoryRecord>> {
     auto got = redis_.Command({"GET", key});
-    if (!got) return std::nullopt;  // down or slow: list yourself
-    if (got->type == RedisReply::Type::kString) {
-      if (auto record = ParseRepositoryRecordJson(got->str)) {
-        size_t known = 0;
-        for (const CachedTag& t : record->tags) known += !t.digest.empty();
-        std::lock_guard lock(mu_);
-        served_[repository] = known;
-        return record;
-      }
+    if (!got) return Fail(got.error());
+    if (got->type != RedisReply::Type::kString) return std::nullopt;
+    auto record = ParseRepositoryRecordJson(got->str);
+    if (!record) {
       spdlog::warn("shared cache: ignoring a malformed listing repository={}", repository);
       (void)redis_.Command({"DEL", key});
     }
+    return record;
+  };
+  auto serve = [&](RepositoryRecord record) {
+    size_t known = 0;
+    for (const CachedTag& t : record.tags) known += !t.digest.empty();
+    std::lock_guard lock(mu_);
+    served_[repository] = known;
+    return record;
+  };
+  for (;;) {
+    auto listing = read();
+    if (!listing) return std::nullopt;  // down or slow: list yourself
+    if (*listing) return serve(std::move(**listing));
     auto locked =
         redis_.Command({"SET", LockKey(repository), token, "NX", "PX", Ms(options_.lock_ttl)});
     if (!locked) return std::nullopt;
-    if (locked->type == RedisReply::Type::kStatus) {  // "OK": we list
-      std::lock_guard lock(mu_);
-      locks_[repository] = token;
+    if (locked->type == RedisReply::Type::kStatus) {  // "OK": we list, unless the
+      {                                               // previous lister just finished
+        std::lock_guard lock(mu_);
+        locks_[repository] = token;
+      }
+      listing = read();
+      if (listing && *listing) {
+        ReleaseLock(repository);
+        return serve(std::move(**listing));
+      }
       return std::nullopt;
     }
     if (clock_.Now() >= deadline) return std::nullopt;  // the lister is slow: list too
