@@ -20,6 +20,7 @@
 #include "cli/options.h"
 #include "daemon/daemon.h"
 #include "daemon/image_source.h"
+#include "daemon/memory.h"
 #include "git/libgit2_repo.h"
 #include "manifest/real_filesystem.h"
 #include "notify/http_sender.h"
@@ -250,6 +251,7 @@ int RunDaemon(DaemonFlags& f, CliContext& ctx) {
     spdlog::info("signal={} stopping after the step in flight", sig);
   });
 
+  daemon::LimitMallocArenas();  // before any thread (daemon/memory.h)
   rlim_t open_files = RaiseOpenFileLimit();
   RealEdges edges;
   if (Result<void> opened = edges.Open(f); !opened) return Usage(ctx, opened.error().message);

@@ -4,6 +4,8 @@
 #include <spdlog/spdlog.h>
 
 #include "daemon/api.h"
+#include "daemon/memory.h"
+#include "manifest/scan.h"
 #include "notify/notifier.h"
 #include "registry/stats.h"
 
@@ -32,7 +34,10 @@ Daemon::Daemon(DaemonEdges edges, DaemonConfig config)
     : edges_(edges),
       config_(std::move(config)),
       cycle_(MakeCycleDeps(edges_, metrics_, stopping_), config_.cycle),
-      loop_(Loop::Callbacks{[this](const std::vector<std::string>& reasons) { RunCycle(reasons); },
+      loop_(Loop::Callbacks{[this](const std::vector<std::string>& reasons) {
+                              RunCycle(reasons);
+                              ReleaseFreeMemory();  // the cycle's peak goes back (memory.h)
+                            },
                             [this] { return PollGit(); }},
             edges_.clock,
             Schedule(config_.automation_interval, config_.git_poll_interval,
@@ -66,16 +71,29 @@ CycleReport Daemon::StandBy() {
 }
 
 CycleReport Daemon::RunCycle(const std::vector<std::string>& reasons) {
+  std::lock_guard tree(tree_mu_);
   if (edges_.lease != nullptr && edges_.lease->state() == LeaseState::kStandby) return StandBy();
   CycleReport report = cycle_.Run(reasons);
   if (report.synced) ready_ = true;
   std::lock_guard lock(state_mu_);
-  if (report.synced) workloads_ = report.workloads;
   last_head_ = report.head;
   return report;
 }
 
+Result<std::vector<manifest::Workload>> Daemon::ScanWorkTree() {
+  std::unique_lock tree(tree_mu_, std::chrono::seconds(3));
+  if (!tree.owns_lock()) {
+    return Fail(ErrorKind::kTransient, "a cycle is running; try again in a moment");
+  }
+  if (!ready_) return std::vector<manifest::Workload>{};
+  Result<manifest::ScanResult> scan =
+      manifest::Scan(edges_.fs, edges_.git.WorkTree().string(), config_.cycle.paths);
+  if (!scan) return Fail(scan.error());
+  return std::move(scan->workloads);
+}
+
 bool Daemon::PollGit() {
+  std::lock_guard tree(tree_mu_);
   Result<std::string> head = edges_.git.Sync();
   if (!head) {
     spdlog::warn("git poll failed: {}", head.error().message);
@@ -103,16 +121,14 @@ HttpHandlers Daemon::Handlers() {
   if (edges_.lease != nullptr) h.ready_details = [this] { return edges_.lease->Describe(); };
   h.metrics = [this] { return RenderMetrics(); };
   h.workloads_json = [this]() -> Result<std::string> {
-    std::lock_guard lock(state_mu_);
-    return WorkloadsJson(workloads_).dump(2) + "\n";
+    Result<std::vector<manifest::Workload>> workloads = ScanWorkTree();
+    if (!workloads) return Fail(workloads.error());
+    return WorkloadsJson(*workloads).dump(2) + "\n";
   };
   h.images_json = [this]() -> Result<std::string> {
-    std::vector<manifest::Workload> copy;
-    {
-      std::lock_guard lock(state_mu_);
-      copy = workloads_;
-    }
-    return ImagesJson(edges_.images.List(copy)).dump(2) + "\n";
+    Result<std::vector<manifest::Workload>> workloads = ScanWorkTree();
+    if (!workloads) return Fail(workloads.error());
+    return ImagesJson(edges_.images.List(*workloads)).dump(2) + "\n";
   };
   // One reason per repository ("hook registry host/team/web"), so identical
   // hooks collapse into one reason; the loop bounds how many are kept.

@@ -123,9 +123,16 @@ class Daemon {
   std::unique_ptr<HttpServer> server_;
   int health_port_ = 0;
 
+  // The work tree's workloads for the API, scanned on request rather than
+  // kept between cycles (a repository of 10,000 workloads holds ~15 MiB of
+  // them); kTransient while a cycle holds the tree longer than 3 s.
+  Result<std::vector<manifest::Workload>> ScanWorkTree();
+
+  // Held by cycles and git polls (they change the work tree) and by the API's
+  // scans of it.
+  std::timed_mutex tree_mu_;
   mutable std::mutex state_mu_;
-  std::vector<manifest::Workload> workloads_;  // guarded by state_mu_: the last scan
-  std::string last_head_;                      // guarded by state_mu_
+  std::string last_head_;  // guarded by state_mu_
 };
 
 }  // namespace tagflow::daemon
