@@ -101,8 +101,8 @@ class Bench {
  public:
   Bench() : registry_(RegistryServer::Options{.access_log = true}) {
     for (int i = 0; i < kImages; ++i) {
-      registry_.PushImage(ImageRepo(i), "v1", {.created = Day(1), .salt = "v1"});
-      registry_.PushImage(ImageRepo(i), "v2", {.created = Day(2), .salt = "v2"});
+      registry_.PushImage(ImageRepo(i), "v1", {.created = Day(1), .salt = ImageRepo(i) + ":v1"});
+      registry_.PushImage(ImageRepo(i), "v2", {.created = Day(2), .salt = ImageRepo(i) + ":v2"});
     }
   }
 
@@ -217,8 +217,8 @@ class Bench {
   // each... here: 100 repositories of 2 tags), 1% of them one tag behind.
   void Memory() {
     for (int i = kImages; i < 100; ++i) {
-      registry_.PushImage(fmt::format("bench/big-{:03d}", i), "v1", {.created = Day(1), .salt = "b1"});
-      registry_.PushImage(fmt::format("bench/big-{:03d}", i), "v2", {.created = Day(2), .salt = "b2"});
+      registry_.PushImage(fmt::format("bench/big-{:03d}", i), "v1", {.created = Day(1), .salt = fmt::format("big-{}:v1", i)});
+      registry_.PushImage(fmt::format("bench/big-{:03d}", i), "v2", {.created = Day(2), .salt = fmt::format("big-{}:v2", i)});
     }
     auto image = [&](int w) {
       int i = w % 100;
@@ -238,10 +238,19 @@ class Bench {
       files[fmt::format("apps/team-{:02d}/svc-{:05d}.yaml", w % 50, w)] = text;
     }
     fs::path repo = dir_.path() / "big.git";
-    CreateBareRepo(repo, files);
+    fs::path tree = dir_.path() / "big-tree";
+    for (const auto& [path, text] : files) WriteFile(tree / path, text);
+    std::string out;
+    int rc = RunShell(fmt::format("git init -q --bare -b master {0} && cd {1} && git init -q -b "
+                                  "master && git add -A && git -c user.name=Seeder -c "
+                                  "user.email=seeder@example.com commit -q -m 'Initial commit' && "
+                                  "git push -q {0} master",
+                                  ShellQuote(repo.string()), ShellQuote(tree.string())),
+                      &out, seconds(600));
+    if (rc != 0) throw std::runtime_error("creating the big repository failed: " + out);
     Daemon d = Start(repo, "", "big", seconds(8), "info");
     std::vector<double> between;
-    double hwm = 0;
+    double hwm = 0, anon = 0, file = 0;
     for (int cycle = 1; cycle <= 4; ++cycle) {
       WaitFor([&] { return d.Metric("tagflow_cycles_total{result=\"ok\"}") +
                                std::max(0.0, d.Metric("tagflow_cycles_total{result=\"error\"}")) >=
@@ -255,13 +264,16 @@ class Bench {
       };
       between.push_back(kib("VmRSS:"));
       hwm = kib("VmHWM:");
+      anon = kib("RssAnon:");
+      file = kib("RssFile:");
     }
     std::string log = GitOutput(repo, "log --oneline master");
     int commits = static_cast<int>(std::count(log.begin(), log.end(), '\n'));
     fmt::print(
         "  10,000 workloads, 5,000 files, 100 images: peak RSS (VmHWM) {:.1f} MiB (target < 30); "
-        "RSS between cycles {:.1f} / {:.1f} / {:.1f} / {:.1f} MiB (target < 20); {} commits\n",
-        hwm, between[0], between[1], between[2], between[3], commits);
+        "RSS between cycles {:.1f} / {:.1f} / {:.1f} / {:.1f} MiB (target < 20; the last: {:.1f} "
+        "anonymous, {:.1f} file-backed); {} commits\n",
+        hwm, between[0], between[1], between[2], between[3], anon, file, commits);
     d.proc->Signal(SIGTERM);
     d.proc->Wait(seconds(10));
   }
