@@ -132,15 +132,17 @@ std::string RedisWriterLease::Describe() {
     case LeaseState::kHolder:
       return fmt::format("writer lease {}: holder", name_);
     case LeaseState::kStandby:
-      return fmt::format("writer lease {}: standby (another daemon holds it; taking over when it "
-                         "expires)",
-                         name_);
+      return fmt::format(
+          "writer lease {}: standby (another daemon holds it; taking over when it "
+          "expires)",
+          name_);
     case LeaseState::kUnknown:
       break;
   }
-  return fmt::format("writer lease {}: unknown (shared cache unavailable): cycles run without "
-                     "pushing",
-                     name_);
+  return fmt::format(
+      "writer lease {}: unknown (shared cache unavailable): cycles run without "
+      "pushing",
+      name_);
 }
 
 void RedisWriterLease::ExportTo(Metrics& out) {
@@ -152,8 +154,7 @@ void RedisWriterLease::ExportTo(Metrics& out) {
                "Times another daemon took the writer lease from this one.");
   LeaseState now = state();
   for (LeaseState s : {LeaseState::kHolder, LeaseState::kStandby, LeaseState::kUnknown}) {
-    out.Set("tagflow_writer_lease", {{"state", std::string(LeaseStateName(s))}},
-            s == now ? 1 : 0);
+    out.Set("tagflow_writer_lease", {{"state", std::string(LeaseStateName(s))}}, s == now ? 1 : 0);
   }
   out.Set("tagflow_writer_lease_acquired_total", {}, static_cast<double>(acquired_.load()));
   out.Set("tagflow_writer_lease_lost_total", {}, static_cast<double>(lost_.load()));

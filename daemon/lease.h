@@ -87,10 +87,10 @@ class RedisWriterLease : public WriterLease {
 
   std::mutex mu_;
   std::condition_variable cv_;
-  bool held_ = false;                 // guarded by mu_: we took it and did not lose it
-  bool other_holds_ = false;          // guarded by mu_: the last answer named another owner
-  Clock::time_point valid_until_{};   // guarded by mu_
-  bool stop_ = false;                 // guarded by mu_
+  bool held_ = false;                // guarded by mu_: we took it and did not lose it
+  bool other_holds_ = false;         // guarded by mu_: the last answer named another owner
+  Clock::time_point valid_until_{};  // guarded by mu_
+  bool stop_ = false;                // guarded by mu_
   std::atomic<uint64_t> acquired_{0};
   std::atomic<uint64_t> lost_{0};
   std::thread thread_;

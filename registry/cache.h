@@ -53,7 +53,7 @@ class Cache : public MetadataCache {
                                            const RepositoryRecord& record) override;
   // Forgets the digest of one tag (a registry webhook says it was pushed again).
   [[nodiscard]] Result<void> ForgetTag(const std::string& repository,
-                                         const std::string& tag) override;
+                                       const std::string& tag) override;
 
   // Where a bad file was moved by Open; empty when none was.
   const std::filesystem::path& moved_aside() const { return moved_aside_; }

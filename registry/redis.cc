@@ -58,14 +58,14 @@ Result<RedisReply> Convert(const redisReply* r, size_t& budget) {
     case REDIS_REPLY_STRING:
     case REDIS_REPLY_STATUS:
       if (!take(r->len)) break;
-      out.type = r->type == REDIS_REPLY_STRING ? RedisReply::Type::kString
-                                               : RedisReply::Type::kStatus;
+      out.type =
+          r->type == REDIS_REPLY_STRING ? RedisReply::Type::kString : RedisReply::Type::kStatus;
       out.str.assign(r->str, r->len);
       return out;
     case REDIS_REPLY_ERROR:
-      return Fail(ErrorKind::kInvalidInput,
-                  fmt::format("redis error: {}", std::string_view(r->str, std::min<size_t>(
-                                                                              r->len, 200))));
+      return Fail(
+          ErrorKind::kInvalidInput,
+          fmt::format("redis error: {}", std::string_view(r->str, std::min<size_t>(r->len, 200))));
     case REDIS_REPLY_ARRAY:
       if (!take(r->elements * sizeof(RedisReply))) break;
       out.type = RedisReply::Type::kArray;
@@ -150,8 +150,8 @@ void RedisClient::MarkDownLocked(const std::string& why) {
     redisFree(context_);
     context_ = nullptr;
   }
-  backoff_ = backoff_.count() == 0 ? options_.min_backoff
-                                   : std::min(backoff_ * 2, options_.max_backoff);
+  backoff_ =
+      backoff_.count() == 0 ? options_.min_backoff : std::min(backoff_ * 2, options_.max_backoff);
   retry_at_ = clock_.Now() + backoff_;
   ++errors_;
   if (up_.exchange(false)) {
@@ -164,8 +164,8 @@ void RedisClient::MarkDownLocked(const std::string& why) {
 
 Result<void> RedisClient::ConnectLocked() {
   const RedisTarget& t = options_.target;
-  redisContext* c = redisConnectWithTimeout(t.host.c_str(), t.port,
-                                            ToTimeval(options_.connect_timeout));
+  redisContext* c =
+      redisConnectWithTimeout(t.host.c_str(), t.port, ToTimeval(options_.connect_timeout));
   if (c == nullptr || c->err != 0) {
     std::string why = c != nullptr ? c->errstr : "out of memory";
     if (c != nullptr) redisFree(c);

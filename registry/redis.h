@@ -93,10 +93,10 @@ class RedisClient {
   RedisOptions options_;
   Clock& clock_;
   std::mutex mu_;
-  redisContext* context_ = nullptr;           // guarded by mu_
-  Clock::time_point retry_at_{};              // guarded by mu_
-  std::chrono::milliseconds backoff_{0};      // guarded by mu_
-  bool ever_connected_ = false;               // guarded by mu_
+  redisContext* context_ = nullptr;       // guarded by mu_
+  Clock::time_point retry_at_{};          // guarded by mu_
+  std::chrono::milliseconds backoff_{0};  // guarded by mu_
+  bool ever_connected_ = false;           // guarded by mu_
   std::atomic<bool> up_{true};
   std::atomic<uint64_t> errors_{0};
   std::atomic<uint64_t> skipped_{0};

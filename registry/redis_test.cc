@@ -52,9 +52,8 @@ TEST(RedisUrlTest, RejectsMalformedUrlsWithoutEchoingThePassword) {
 TEST(RedisClientTest, RunsCommandsWithPasswordAndDatabase) {
   testing::RedisServer server({.password = "test-redis-pw"});
   SystemClock clock;
-  RedisClient client(Options("redis://:test-redis-pw@127.0.0.1:" + std::to_string(server.port()) +
-                             "/2"),
-                     clock);
+  RedisClient client(
+      Options("redis://:test-redis-pw@127.0.0.1:" + std::to_string(server.port()) + "/2"), clock);
   auto set = client.Command({"SET", "k", "v"});
   ASSERT_TRUE(set) << set.error().message;
   EXPECT_EQ(set->type, RedisReply::Type::kStatus);

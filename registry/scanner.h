@@ -17,8 +17,8 @@
 #include "image/reference.h"
 #include "image/tag_filter.h"
 #include "registry/cache.h"
-#include "registry/metadata_cache.h"
 #include "registry/client.h"
+#include "registry/metadata_cache.h"
 #include "registry/oci.h"
 #include "registry/stats.h"
 
@@ -68,7 +68,8 @@ struct RepositoryScan {
 class Scanner {
  public:
   // `cache` may be null (nothing persists). Borrows everything.
-  Scanner(Client& client, MetadataCache* cache, RegistryStats& metrics, Clock& clock, ScanOptions options);
+  Scanner(Client& client, MetadataCache* cache, RegistryStats& metrics, Clock& clock,
+          ScanOptions options);
 
   // Scans every distinct repository of `targets` (merged by canonical name)
   // and returns the results keyed by canonical name.

@@ -5,7 +5,6 @@
 
 #include <fstream>
 #include <iterator>
-
 #include <nlohmann/json.hpp>
 
 #include "base/json.h"
@@ -63,7 +62,9 @@ bool DigestLike(std::string_view d) {
   return true;
 }
 
-std::string Ms(std::chrono::milliseconds d) { return std::to_string(std::max<int64_t>(1, d.count())); }
+std::string Ms(std::chrono::milliseconds d) {
+  return std::to_string(std::max<int64_t>(1, d.count()));
+}
 
 }  // namespace
 
@@ -298,9 +299,8 @@ Result<SharedCacheParts> OpenSharedCache(const RegistryOptions& options, Clock& 
     std::ifstream in(options.cache_password_file, std::ios::binary);
     std::string password((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     if (!in.good() && !in.eof()) {
-      return Fail(ErrorKind::kInvalidInput,
-                  fmt::format("--cache-password-file {}: cannot read it",
-                              options.cache_password_file));
+      return Fail(ErrorKind::kInvalidInput, fmt::format("--cache-password-file {}: cannot read it",
+                                                        options.cache_password_file));
     }
     while (!password.empty() && (password.back() == '\n' || password.back() == '\r')) {
       password.pop_back();

@@ -87,7 +87,7 @@ using SharedCacheParts = std::pair<std::unique_ptr<RedisClient>, std::unique_ptr
 // else the URL's) and the layered cache over `local`. Does not connect (a
 // Redis that is down at start is only a warning later). kInvalidInput for a
 // malformed URL, naming --cache-url but never the password.
-[[nodiscard]] Result<SharedCacheParts> OpenSharedCache(const RegistryOptions& options,
-                                                       Clock& clock, MetadataCache& local);
+[[nodiscard]] Result<SharedCacheParts> OpenSharedCache(const RegistryOptions& options, Clock& clock,
+                                                       MetadataCache& local);
 
 }  // namespace tagflow::registry

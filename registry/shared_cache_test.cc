@@ -62,8 +62,8 @@ TEST(SharedCacheJsonTest, RecordsRoundTrip) {
       EXPECT_EQ(back->platforms[0].platform, r.platforms[0].platform);
     }
   }
-  auto listing = ParseRepositoryRecordJson(
-      RepositoryRecordJson(Listing({{"v1", kDigestA}, {"v2", ""}})));
+  auto listing =
+      ParseRepositoryRecordJson(RepositoryRecordJson(Listing({{"v1", kDigestA}, {"v2", ""}})));
   ASSERT_TRUE(listing);
   ASSERT_EQ(listing->tags.size(), 2u);
   EXPECT_EQ(listing->tags[0].digest, kDigestA);
@@ -71,16 +71,16 @@ TEST(SharedCacheJsonTest, RecordsRoundTrip) {
 }
 
 TEST(SharedCacheJsonTest, AnythingElseIsAMiss) {
-  for (const char* bad :
-       {"", "null", "[]", "{", R"({"mediaType":1,"labels":{},"platforms":[]})",
-        R"({"mediaType":"x","labels":{"a":1},"platforms":[]})",
-        R"({"mediaType":"x","labels":{},"platforms":[{"digest":"sha256:zz"}]})",
-        R"({"mediaType":"x","labels":{},"platforms":[],"createdNs":"soon"})"}) {
+  for (const char* bad : {"", "null", "[]", "{", R"({"mediaType":1,"labels":{},"platforms":[]})",
+                          R"({"mediaType":"x","labels":{"a":1},"platforms":[]})",
+                          R"({"mediaType":"x","labels":{},"platforms":[{"digest":"sha256:zz"}]})",
+                          R"({"mediaType":"x","labels":{},"platforms":[],"createdNs":"soon"})"}) {
     EXPECT_FALSE(ParseImageRecordJson(bad, kDigestA)) << bad;
   }
-  for (const char* bad : {"{}", R"({"listedAtNs":1,"tags":{}})", R"({"listedAtNs":1,"tags":[["v1"]]})",
-                          R"({"listedAtNs":1,"tags":[["","x"]]})",
-                          R"({"listedAtNs":1,"tags":[["v1","not a digest"]]})"}) {
+  for (const char* bad :
+       {"{}", R"({"listedAtNs":1,"tags":{}})", R"({"listedAtNs":1,"tags":[["v1"]]})",
+        R"({"listedAtNs":1,"tags":[["","x"]]})",
+        R"({"listedAtNs":1,"tags":[["v1","not a digest"]]})"}) {
     EXPECT_FALSE(ParseRepositoryRecordJson(bad)) << bad;
   }
   std::string huge = R"({"listedAtNs":1,"tags":[[")" + std::string(200, 'x') + R"(",""]]})";
@@ -96,7 +96,7 @@ TEST(SharedCacheTest, ImagesAreSharedAndCopiedIntoTheLocalCache) {
   auto got = b.shared->GetImage(kDigestA);
   ASSERT_TRUE(got);
   EXPECT_EQ(got->config.created, Image(kDigestA).config.created);
-  EXPECT_TRUE(b.local->GetImage(kDigestA));  // next time without Redis
+  EXPECT_TRUE(b.local->GetImage(kDigestA));                           // next time without Redis
   EXPECT_EQ(redis.Cli("PTTL tagflow:v1:image:" + kDigestA), "-1\n");  // no TTL
 }
 

@@ -139,8 +139,8 @@ class Bench {
                                      "--log-level",
                                      log_level};
     if (!cache_url.empty()) argv.insert(argv.end(), {"--cache-url", cache_url});
-    d.proc = std::make_unique<Subprocess>(Subprocess::Options{
-        .argv = argv, .log_path = dir_.path() / ("daemon-" + name + ".log")});
+    d.proc = std::make_unique<Subprocess>(
+        Subprocess::Options{.argv = argv, .log_path = dir_.path() / ("daemon-" + name + ".log")});
     return d;
   }
 
@@ -169,7 +169,8 @@ class Bench {
     std::string before = registry_.Log();
     std::vector<fs::path> repos;
     std::vector<Daemon> daemons;
-    for (int r = 0; r < n; ++r) repos.push_back(SmallRepo(fmt::format("n{}-{}-{}.git", n, redis_on, r)));
+    for (int r = 0; r < n; ++r)
+      repos.push_back(SmallRepo(fmt::format("n{}-{}-{}.git", n, redis_on, r)));
     auto t0 = Steady::now();
     for (int r = 0; r < n; ++r) {
       daemons.push_back(Start(repos[r], redis ? redis->Url() : "",
@@ -207,8 +208,8 @@ class Bench {
     WaitFor([&] { return b.Get("/readyz").find("standby") != std::string::npos; });
     a.proc->Signal(SIGKILL);
     auto killed = Steady::now();
-    bool ok = WaitFor([&] { return b.Get("/readyz").find("holder") != std::string::npos; },
-                      seconds(40));
+    bool ok =
+        WaitFor([&] { return b.Get("/readyz").find("holder") != std::string::npos; }, seconds(40));
     double s = std::chrono::duration<double>(Steady::now() - killed).count();
     return ok ? s : -1;
   }
@@ -217,8 +218,10 @@ class Bench {
   // each... here: 100 repositories of 2 tags), 1% of them one tag behind.
   void Memory() {
     for (int i = kImages; i < 100; ++i) {
-      registry_.PushImage(fmt::format("bench/big-{:03d}", i), "v1", {.created = Day(1), .salt = fmt::format("big-{}:v1", i)});
-      registry_.PushImage(fmt::format("bench/big-{:03d}", i), "v2", {.created = Day(2), .salt = fmt::format("big-{}:v2", i)});
+      registry_.PushImage(fmt::format("bench/big-{:03d}", i), "v1",
+                          {.created = Day(1), .salt = fmt::format("big-{}:v1", i)});
+      registry_.PushImage(fmt::format("bench/big-{:03d}", i), "v2",
+                          {.created = Day(2), .salt = fmt::format("big-{}:v2", i)});
     }
     auto image = [&](int w) {
       int i = w % 100;
@@ -252,10 +255,13 @@ class Bench {
     std::vector<double> between;
     double hwm = 0, anon = 0, file = 0;
     for (int cycle = 1; cycle <= 4; ++cycle) {
-      WaitFor([&] { return d.Metric("tagflow_cycles_total{result=\"ok\"}") +
-                               std::max(0.0, d.Metric("tagflow_cycles_total{result=\"error\"}")) >=
-                           cycle; },
-              seconds(60));
+      WaitFor(
+          [&] {
+            return d.Metric("tagflow_cycles_total{result=\"ok\"}") +
+                       std::max(0.0, d.Metric("tagflow_cycles_total{result=\"error\"}")) >=
+                   cycle;
+          },
+          seconds(60));
       std::this_thread::sleep_for(seconds(3));  // idle, between cycles
       auto status = ReadFile(fs::path("/proc") / std::to_string(d.proc->pid()) / "status");
       auto kib = [&](const std::string& key) {
@@ -289,9 +295,10 @@ int main(int argc, char** argv) {
   std::string only = argc > 1 ? argv[1] : "";
   Bench bench;
   if (only.empty() || only == "requests") {
-    fmt::print("registry requests per {} s interval, daemons on their own repositories of {} "
-               "Deployments using the same {} images:\n",
-               kInterval.count(), kImages, kImages);
+    fmt::print(
+        "registry requests per {} s interval, daemons on their own repositories of {} "
+        "Deployments using the same {} images:\n",
+        kInterval.count(), kImages, kImages);
     bench.RequestsPerInterval(10, false);
     for (int n : {1, 10, 50}) bench.RequestsPerInterval(n, true);
   }

@@ -71,8 +71,7 @@ class ScaleE2eTest : public E2eTest {
                      registry_.host() + "/" + ImageRepo(i) + ":" + tag, kAutomated);
     }
     auto repo = MakeRepo(files, name);
-    RunShell("git --git-dir " + ShellQuote(repo.string()) +
-             " config core.logAllRefUpdates always");
+    RunShell("git --git-dir " + ShellQuote(repo.string()) + " config core.logAllRefUpdates always");
     return repo;
   }
   // Image lines changed by all commits after the first (a duplicate commit
@@ -129,9 +128,9 @@ TEST_F(ScaleE2eTest, TenDaemonsShareTagListsAndMetadata) {
   for (int r = 0; r < kRepos; ++r) repos.push_back(ImagesRepo(fmt::format("r{}.git", r), "v1"));
   auto started = Steady::now();
   for (int r = 0; r < kRepos; ++r) {
-    daemons.push_back(Start(repos[r], redis.Url(/*with_password=*/false), std::to_string(r),
-                            {"--cache-password-file", password_file.string(),
-                             "--automation-interval", "6s"}));
+    daemons.push_back(
+        Start(repos[r], redis.Url(/*with_password=*/false), std::to_string(r),
+              {"--cache-password-file", password_file.string(), "--automation-interval", "6s"}));
   }
   for (int r = 0; r < kRepos; ++r) {
     ASSERT_TRUE(WaitFor([&] { return AllAt(repos[r], "v2"); }, seconds(60)))
@@ -139,8 +138,7 @@ TEST_F(ScaleE2eTest, TenDaemonsShareTagListsAndMetadata) {
   }
   // Two more intervals, then the whole log.
   std::this_thread::sleep_for(seconds(12) - (Steady::now() - started) % seconds(6));
-  double intervals =
-      std::chrono::duration<double>(Steady::now() - started).count() / 6.0;
+  double intervals = std::chrono::duration<double>(Steady::now() - started).count() / 6.0;
   std::string log = registry_.Log().substr(before.size());
   if (getenv("SCALE_E2E_DUMP")) {
     WriteFile("/tmp/scale-registry.log", log);
@@ -150,7 +148,8 @@ TEST_F(ScaleE2eTest, TenDaemonsShareTagListsAndMetadata) {
   }
   for (int i = 0; i < kImages; ++i) {
     std::string repo = ImageRepo(i);
-    EXPECT_EQ(Requests(log, "GET", repo, "manifests/v1") + Requests(log, "GET", repo, "manifests/v2"), 2)
+    EXPECT_EQ(
+        Requests(log, "GET", repo, "manifests/v1") + Requests(log, "GET", repo, "manifests/v2"), 2)
         << repo << " manifests fetched more than once in all";
     EXPECT_EQ(Requests(log, "GET", repo, "blobs/"), 2) << repo << " configs fetched again";
     int lists = Requests(log, "GET", repo, "tags/list");
@@ -209,10 +208,12 @@ TEST_F(ScaleE2eTest, RedisKilledMidRunCyclesGoOnAndRedisIsUsedAgain) {
     EXPECT_TRUE(WaitFor([&] { return d.Metric("tagflow_cache_redis_up") == 1; }, seconds(45)))
         << d.proc->Output();
   }
-  EXPECT_TRUE(WaitFor([&] {
-    return redis.Keys("tagflow:v1:lease:*").size() == static_cast<size_t>(kRepos) &&
-           !redis.Keys("tagflow:v1:tags:*").empty();
-  }, seconds(20)));
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        return redis.Keys("tagflow:v1:lease:*").size() == static_cast<size_t>(kRepos) &&
+               !redis.Keys("tagflow:v1:tags:*").empty();
+      },
+      seconds(20)));
   for (int r = 0; r < kRepos; ++r) {
     EXPECT_EQ(ChangedImageLines(repos[r]), kImages) << "each image bumped once";
     // "unavailable" logged once per outage, not per request.
@@ -236,12 +237,12 @@ TEST_F(ScaleE2eTest, SilentRedisCostsLessThanASecond) {
   auto run = [&](const std::filesystem::path& repo, const std::string& name,
                  const std::vector<std::string>& extra) {
     auto t0 = Steady::now();
-    RunResult r = Tagflow(std::vector<std::string>{"daemon", "--once", "--git-url",
-                                                   "file://" + repo.string(), "--cache-dir",
-                                                   (scratch_.path() / name).string(),
-                                                   "--registry-insecure-host", registry_.host(),
-                                                   "--listen", "127.0.0.1:0"} +
-                          extra);
+    RunResult r =
+        Tagflow(std::vector<std::string>{"daemon", "--once", "--git-url", "file://" + repo.string(),
+                                         "--cache-dir", (scratch_.path() / name).string(),
+                                         "--registry-insecure-host", registry_.host(), "--listen",
+                                         "127.0.0.1:0"} +
+                extra);
     return std::make_pair(r, Steady::now() - t0);
   };
   auto [base, base_time] = run(plain, "c-plain", {});
@@ -282,8 +283,8 @@ TEST_F(ScaleE2eTest, TwoDaemonsOneRepoOneWriterAndFailover) {
   a.proc->Signal(SIGKILL);
   auto killed = Steady::now();
   PushAll("v3", 3);
-  ASSERT_TRUE(WaitFor([&] { return b.Get("/readyz").find("holder") != std::string::npos; },
-                      seconds(20)))
+  ASSERT_TRUE(
+      WaitFor([&] { return b.Get("/readyz").find("holder") != std::string::npos; }, seconds(20)))
       << b.proc->Output();
   auto takeover = Steady::now() - killed;
   EXPECT_LT(takeover, seconds(20));
@@ -301,8 +302,8 @@ TEST_F(ScaleE2eTest, TwoDaemonsOneRepoOneWriterAndFailover) {
   heads.push_back(GitOutput(repo, "rev-list --max-parents=0 master"));
   heads.back().erase(heads.back().find_last_not_of('\n') + 1);
   for (size_t i = 0; i + 1 < heads.size(); ++i) {
-    EXPECT_EQ(RunShell("git --git-dir " + ShellQuote(repo.string()) +
-                       " merge-base --is-ancestor " + heads[i + 1] + " " + heads[i]),
+    EXPECT_EQ(RunShell("git --git-dir " + ShellQuote(repo.string()) + " merge-base --is-ancestor " +
+                       heads[i + 1] + " " + heads[i]),
               0)
         << "reflog step " << i << " is not a fast-forward";
   }

@@ -48,7 +48,8 @@ void RedisServer::Start() {
 }
 
 std::string RedisServer::Url(bool with_password) const {
-  std::string auth = with_password && !options_.password.empty() ? ":" + options_.password + "@" : "";
+  std::string auth =
+      with_password && !options_.password.empty() ? ":" + options_.password + "@" : "";
   return "redis://" + auth + "127.0.0.1:" + std::to_string(port_) + "/0";
 }
 
