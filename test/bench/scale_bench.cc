@@ -273,6 +273,29 @@ class Bench {
       anon = kib("RssAnon:");
       file = kib("RssFile:");
     }
+    // Where the file-backed pages are: resident KiB per mapped file, top 6.
+    std::map<std::string, double> by_file;
+    {
+      std::istringstream smaps(
+          ReadFile(fs::path("/proc") / std::to_string(d.proc->pid()) / "smaps"));
+      std::string mapping;
+      for (std::string line; std::getline(smaps, line);) {
+        if (!line.empty() && std::isxdigit(static_cast<unsigned char>(line[0])) &&
+            line.find('-') < 16) {
+          size_t slash = line.find('/');
+          mapping = slash == std::string::npos ? "" : line.substr(slash);
+        } else if (line.starts_with("Rss:") && !mapping.empty()) {
+          by_file[fs::path(mapping).filename().string()] += std::stod(line.substr(4)) / 1024.0;
+        }
+      }
+    }
+    std::vector<std::pair<double, std::string>> top;
+    for (const auto& [f, mib] : by_file) top.emplace_back(mib, f);
+    std::sort(top.rbegin(), top.rend());
+    std::string files_text;
+    for (size_t i = 0; i < top.size() && i < 6; ++i) {
+      files_text += fmt::format("{}{} {:.1f}", i ? ", " : "", top[i].second, top[i].first);
+    }
     std::string log = GitOutput(repo, "log --oneline master");
     int commits = static_cast<int>(std::count(log.begin(), log.end(), '\n'));
     fmt::print(
@@ -280,6 +303,7 @@ class Bench {
         "RSS between cycles {:.1f} / {:.1f} / {:.1f} / {:.1f} MiB (target < 20; the last: {:.1f} "
         "anonymous, {:.1f} file-backed); {} commits\n",
         hwm, between[0], between[1], between[2], between[3], anon, file, commits);
+    fmt::print("  file-backed resident MiB by file (top 6): {}\n", files_text);
     d.proc->Signal(SIGTERM);
     d.proc->Wait(seconds(10));
   }
