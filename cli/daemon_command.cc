@@ -21,6 +21,7 @@
 #include "cli/signing_flags.h"
 #include "daemon/daemon.h"
 #include "daemon/image_source.h"
+#include "daemon/memory.h"
 #include "git/libgit2_repo.h"
 #include "git/pull_request.h"
 #include "git/push_branch.h"
@@ -149,6 +150,7 @@ std::optional<std::string> CheckFlags(DaemonFlags& f) {
   if (f.git.url.empty()) return "--git-url is required";
   if (Result<void> r = registry::Validate(f.registry); !r) return r.error().message;
   if (f.automation_interval.count() <= 0) return "--automation-interval must be positive";
+  f.registry.shared_tags_ttl = f.automation_interval / 2;  // --cache-url: tag lists' TTL
   f.notify.repeat_interval = std::chrono::duration_cast<std::chrono::seconds>(f.notify_repeat);
   // --slack-token names a file; TAGFLOW_SLACK_TOKEN holds the token itself.
   Result<std::string> token =
@@ -194,6 +196,10 @@ struct RealEdges {
   std::unique_ptr<notify::HttpSender> sender;
   std::unique_ptr<notify::Notifier> notifier;
   std::unique_ptr<git::PullRequestClient> pull_requests;  // with --git-pr
+  // --cache-url: one writer per repository (daemon/lease.h). Asks the daemon
+  // for a cycle when it takes the lease over.
+  std::unique_ptr<daemon::RedisWriterLease> lease;
+  std::atomic<daemon::Daemon*> lease_daemon{nullptr};
 
   // Opens everything; errors are configuration errors (exit 2).
   Result<void> Open(const DaemonFlags& f) {
@@ -218,12 +224,40 @@ struct RealEdges {
     auto created = notify::Notifier::Create(std::move(notify_options), *sender, clock);
     if (!created) return Fail(created.error());
     notifier = std::move(*created);
+    if (registry->redis() != nullptr && !f.readonly && !f.dry_run) {
+      lease = std::make_unique<daemon::RedisWriterLease>(
+          *registry->redis(), clock, RedactUrl(f.git.url) + "#" + f.git.branch,
+          daemon::LeaseOptions{}, [this] {
+            if (daemon::Daemon* d = lease_daemon.load()) d->RequestCycle("writer lease acquired");
+          });
+    }
     return {};
   }
 
   daemon::DaemonEdges Edges() {
-    return {*repo,          fs, *images, clock, notifier.get(), &registry->metrics(),
-            pull_requests.get(), signing.verifier.get()};
+    daemon::DaemonEdges e{*repo,          fs, *images, clock, notifier.get(), &registry->metrics(),
+                          pull_requests.get(), signing.verifier.get()};
+    e.lease = lease.get();
+    e.export_metrics = [this](Metrics& m) {
+      if (registry::RedisClient* redis = registry->redis()) redis->ExportTo(m);
+      if (lease) lease->ExportTo(m);
+    };
+    return e;
+  }
+
+  // Takes (or learns the holder of) the writer lease before the first cycle,
+  // then keeps it on a thread unless `once`.
+  void StartLease(daemon::Daemon& d, bool once) {
+    if (!lease) return;
+    lease->Step();
+    if (!once) {
+      lease_daemon = &d;
+      lease->Start();
+    }
+  }
+  void StopLease() {
+    lease_daemon = nullptr;
+    if (lease) lease->Stop();
   }
 };
 
@@ -276,6 +310,7 @@ int RunDaemon(DaemonFlags& f, CliContext& ctx) {
     spdlog::info("signal={} stopping after the step in flight", sig);
   });
 
+  daemon::LimitMallocArenas();  // before any thread (daemon/memory.h)
   rlim_t open_files = RaiseOpenFileLimit();
   RealEdges edges;
   if (Result<void> opened = edges.Open(f); !opened) return Usage(ctx, opened.error().message);
@@ -284,6 +319,7 @@ int RunDaemon(DaemonFlags& f, CliContext& ctx) {
   daemon::Daemon d(edges.Edges(), config);
   edges.registry->limiter().set_cancel(&d.stopping());  // SIGTERM ends a scan within a request
   stop.Set(&d);
+  edges.StartLease(d, f.once);
   int code = kExitOk;
   if (f.once) {
     code = RunOnce(d, f, edges, ctx);
@@ -300,6 +336,7 @@ int RunDaemon(DaemonFlags& f, CliContext& ctx) {
     size_t dropped = edges.notifier->Stop(edges.clock.Now() + std::chrono::seconds(5));
     spdlog::info("daemon stopped notifications_dropped={}", dropped);
   }
+  edges.StopLease();  // releases the lease: a standby takes over at once
   stop.Set(nullptr);
   return code;
 }

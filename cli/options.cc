@@ -34,6 +34,11 @@ void AddRegistryFlags(CLI::App& app, registry::RegistryOptions& o) {
   app.add_option("--cache-dir", o.cache_dir,
                  "Directory of the persistent image metadata cache (\"\": memory only)")
       ->capture_default_str();
+  app.add_option("--cache-url", o.cache_url,
+                 "redis://[:password@]host:port/db shared by many daemons: image metadata, tag "
+                 "lists and the per-repository writer lease (\"\": the embedded cache only)");
+  app.add_option("--cache-password-file", o.cache_password_file,
+                 "File holding the password of --cache-url's Redis");
 }
 
 void AddGitFlags(CLI::App& app, git::GitOptions& o) {

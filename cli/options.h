@@ -14,7 +14,7 @@ namespace tagflow::cli {
 // --registry-rps, --registry-burst, --registry-insecure-host,
 // --registry-include-image, --registry-exclude-image, --registry-platform,
 // --registry-timeout, --registry-concurrency, --docker-config,
-// --registry-credential-ttl, --cache-dir.
+// --registry-credential-ttl, --cache-dir, --cache-url, --cache-password-file.
 void AddRegistryFlags(CLI::App& app, registry::RegistryOptions& options);
 
 // --git-url, --git-branch, --git-user, --git-email, --git-ssh-key,

@@ -215,9 +215,10 @@ CycleReport Cycle::Run(const std::vector<std::string>& reasons) {
       report.stopped = true;
       return git::WorkTreeEdit{};
     }
-    if (options_.dry_run || options_.readonly) {
+    if (options_.dry_run || options_.readonly || !MayPush()) {
       for (const PlannedChange& c : report.planned) {
-        spdlog::info("plan {} mode={}", ChangeText(c), options_.dry_run ? "dry-run" : "readonly");
+        spdlog::info("plan {} mode={}", ChangeText(c),
+                     options_.dry_run ? "dry-run" : (options_.readonly ? "readonly" : "no-lease"));
       }
       return git::WorkTreeEdit{};
     }
@@ -251,7 +252,7 @@ CycleReport Cycle::Run(const std::vector<std::string>& reasons) {
   // The sync tag follows a branch head that this cycle saw whole: not after a
   // failed sync or scan, a stop request, or a dry/readonly run.
   bool tag = pushed.failed != Step::kSync && pushed.failed != Step::kEdit && !report.stopped &&
-             !report.unverified && !options_.dry_run && !options_.readonly;
+             !report.unverified && !options_.dry_run && !options_.readonly && MayPush();
   if (tag && !options_.sync_tag.empty() && !report.head.empty() && !Stopping()) {
     Result<bool> moved = deps_.git.MoveTag(options_.sync_tag, report.head);
     if (moved) {

@@ -76,6 +76,10 @@ struct CycleDeps {
   // Judges commit signatures when CycleOptions::verify_signatures is on
   // (null then: every commit fails as "unknown key").
   git::SignatureVerifier* verifier = nullptr;
+  // Optional: false when this daemon may not push now (the writer lease of
+  // --cache-url is not confirmed, daemon/lease.h): the cycle then plans and
+  // reports as --git-readonly does.
+  std::function<bool()> may_push;
 };
 
 struct CycleReport {
@@ -157,6 +161,7 @@ class Cycle {
                                           CycleReport& report);
   void EnsurePullRequest(const std::string& message, const std::vector<PlannedChange>& applied,
                          CycleReport& report);
+  bool MayPush() const { return !deps_.may_push || deps_.may_push(); }
   void Finish(CycleReport& report, double seconds);
   // Tells the notifier about the cycle (DESIGN.md §1.8): a success when it
   // pushed (carrying the cycle's errors, if any, so that it never counts as

@@ -8,6 +8,8 @@
 #include "daemon/api.h"
 #include "daemon/hooks.h"
 #include "daemon/plan.h"
+#include "daemon/memory.h"
+#include "manifest/scan.h"
 #include "notify/notifier.h"
 #include "registry/stats.h"
 
@@ -27,7 +29,8 @@ CycleDeps MakeCycleDeps(const DaemonEdges& e, Metrics& metrics, const std::atomi
       &metrics,
       e.notifier,
       &stop,
-      e.pull_requests, e.verifier};
+      e.pull_requests, e.verifier,
+      [lease = e.lease] { return lease == nullptr || lease->state() == LeaseState::kHolder; }};
 }
 
 }  // namespace
@@ -36,12 +39,17 @@ Daemon::Daemon(DaemonEdges edges, DaemonConfig config)
     : edges_(edges),
       config_(std::move(config)),
       cycle_(MakeCycleDeps(edges_, metrics_, stopping_), config_.cycle),
-      loop_(Loop::Callbacks{[this](const std::vector<std::string>& reasons) { RunCycle(reasons); },
+      loop_(Loop::Callbacks{[this](const std::vector<std::string>& reasons) {
+                              RunCycle(reasons);
+                              ReleaseFreeMemory();  // the cycle's peak goes back (memory.h)
+                            },
                             [this] { return PollGit(); }},
             edges_.clock,
             Schedule(config_.automation_interval, config_.git_poll_interval,
                      config_.request_batching)) {
   DescribeCycleMetrics(metrics_);
+  metrics_.Describe("tagflow_cycles_skipped_total", Metrics::Type::kCounter,
+                    "Cycles not run, by reason (standby: another daemon holds the writer lease).");
   metrics_.Describe("tagflow_notifications_sent_total", Metrics::Type::kCounter,
                     "Notifications delivered.");
   metrics_.Describe("tagflow_notifications_failed_total", Metrics::Type::kCounter,
@@ -54,17 +62,52 @@ Daemon::~Daemon() {
   if (server_) server_->Stop();
 }
 
+CycleReport Daemon::StandBy() {
+  metrics_.Add("tagflow_cycles_skipped_total", {{"reason", "standby"}});
+  spdlog::info("cycle skipped: {}", edges_.lease->Describe());
+  CycleReport report;
+  Result<std::string> head = edges_.git.Sync();
+  if (head) {
+    report.synced = true;
+    report.head = *head;
+    ready_ = true;
+  }
+  return report;
+}
+
 CycleReport Daemon::RunCycle(const std::vector<std::string>& reasons) {
+  std::lock_guard tree(tree_mu_);
+  if (edges_.lease != nullptr && edges_.lease->state() == LeaseState::kStandby) return StandBy();
   CycleReport report = cycle_.Run(reasons);
   if (report.synced) ready_ = true;
   std::lock_guard lock(state_mu_);
-  if (report.synced) workloads_ = report.workloads;
   if (report.synced && !report.unverified) rollbacks_ = report.rollbacks;
+  if (report.synced) {
+    // What registry hooks are matched against (WantedImages): the images of
+    // the automated containers, not the whole scan (memory, issue 14).
+    std::vector<PlanProblem> ignored;
+    automated_images_.clear();
+    for (const AutomatedContainer& a : FindAutomated(report.workloads, &ignored))
+      automated_images_.push_back(a.container->image);
+  }
   last_head_ = report.head;
   return report;
 }
 
+Result<std::vector<manifest::Workload>> Daemon::ScanWorkTree() {
+  std::unique_lock tree(tree_mu_, std::chrono::seconds(3));
+  if (!tree.owns_lock()) {
+    return Fail(ErrorKind::kTransient, "a cycle is running; try again in a moment");
+  }
+  if (!ready_) return std::vector<manifest::Workload>{};
+  Result<manifest::ScanResult> scan =
+      manifest::Scan(edges_.fs, edges_.git.WorkTree().string(), config_.cycle.paths);
+  if (!scan) return Fail(scan.error());
+  return std::move(scan->workloads);
+}
+
 bool Daemon::PollGit() {
+  std::lock_guard tree(tree_mu_);
   Result<std::string> head = edges_.git.Sync();
   if (!head) {
     spdlog::warn("git poll failed: {}", head.error().message);
@@ -76,6 +119,7 @@ bool Daemon::PollGit() {
 
 std::string Daemon::RenderMetrics() {
   if (edges_.registry_stats != nullptr) edges_.registry_stats->ExportTo(metrics_);
+  if (edges_.export_metrics) edges_.export_metrics(metrics_);
   if (edges_.notifier != nullptr) {
     notify::NotifierStats s = edges_.notifier->stats();
     metrics_.Set("tagflow_notifications_sent_total", {}, static_cast<double>(s.sent));
@@ -88,20 +132,22 @@ std::string Daemon::RenderMetrics() {
 HttpHandlers Daemon::Handlers() {
   HttpHandlers h;
   h.ready = [this] { return ready(); };
+  if (edges_.lease != nullptr) h.ready_details = [this] { return edges_.lease->Describe(); };
   h.metrics = [this] { return RenderMetrics(); };
   h.workloads_json = [this]() -> Result<std::string> {
-    std::lock_guard lock(state_mu_);
-    return WorkloadsJson(workloads_).dump(2) + "\n";
+    Result<std::vector<manifest::Workload>> workloads = ScanWorkTree();
+    if (!workloads) return Fail(workloads.error());
+    return WorkloadsJson(*workloads).dump(2) + "\n";
   };
   h.images_json = [this]() -> Result<std::string> {
-    std::vector<manifest::Workload> copy;
+    Result<std::vector<manifest::Workload>> workloads = ScanWorkTree();
+    if (!workloads) return Fail(workloads.error());
     std::vector<Rollback> rollbacks;
     {
       std::lock_guard lock(state_mu_);
-      copy = workloads_;
       rollbacks = rollbacks_;
     }
-    std::vector<WorkloadImages> images = edges_.images.List(copy);
+    std::vector<WorkloadImages> images = edges_.images.List(*workloads);
     AttachRollbacks(images, rollbacks);
     return ImagesJson(images).dump(2) + "\n";
   };
@@ -128,13 +174,12 @@ HttpHandlers Daemon::Handlers() {
 std::vector<std::string> Daemon::WantedImages(const std::vector<std::string>& announced) {
   if (!ready_) return announced;
   std::lock_guard lock(state_mu_);
-  std::vector<PlanProblem> ignored;
-  std::vector<AutomatedContainer> automated = FindAutomated(workloads_, &ignored);
   std::vector<std::string> wanted;
   for (const std::string& name : announced) {
-    bool used = std::any_of(automated.begin(), automated.end(), [&](const AutomatedContainer& a) {
-      return AnnouncedImageMatches(name, a.container->image);
-    });
+    bool used = std::any_of(automated_images_.begin(), automated_images_.end(),
+                            [&](const image::ImageRef& image) {
+                              return AnnouncedImageMatches(name, image);
+                            });
     if (used) wanted.push_back(name);
   }
   return wanted;

@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -23,6 +24,7 @@
 #include "daemon/cycle.h"
 #include "daemon/http_server.h"
 #include "daemon/image_source.h"
+#include "daemon/lease.h"
 #include "daemon/loop.h"
 #include "git/repo.h"
 #include "manifest/filesystem.h"
@@ -65,6 +67,11 @@ struct DaemonEdges {
   const registry::RegistryStats* registry_stats = nullptr;  // optional, for /metrics
   git::PullRequestClient* pull_requests = nullptr;          // optional: --git-pr
   git::SignatureVerifier* verifier = nullptr;               // optional: --git-verify-signatures
+  // Optional (--cache-url): the writer lease; a standby runs no cycles and a
+  // daemon without a confirmed lease does not push (daemon/lease.h).
+  WriterLease* lease = nullptr;
+  // Optional: more counters copied into /metrics at each scrape.
+  std::function<void(Metrics&)> export_metrics;
 };
 
 class Daemon {
@@ -111,6 +118,8 @@ class Daemon {
 
  private:
   bool PollGit();
+  // A standby's cycle: no scan, no push; a git sync keeps /readyz honest.
+  CycleReport StandBy();
   HttpHandlers Handlers();
   // Of the images a hook named, those an automated container of the last
   // scan uses (all of them before the first scan).
@@ -126,10 +135,19 @@ class Daemon {
   std::unique_ptr<HttpServer> server_;
   int health_port_ = 0;
 
+  // The work tree's workloads for the API, scanned on request rather than
+  // kept between cycles (a repository of 10,000 workloads holds ~15 MiB of
+  // them); kTransient while a cycle holds the tree longer than 3 s.
+  Result<std::vector<manifest::Workload>> ScanWorkTree();
+
+  // Held by cycles and git polls (they change the work tree) and by the API's
+  // scans of it.
+  std::timed_mutex tree_mu_;
   mutable std::mutex state_mu_;
-  std::vector<manifest::Workload> workloads_;  // guarded by state_mu_: the last scan
-  std::string last_head_;                      // guarded by state_mu_
-  std::vector<Rollback> rollbacks_;            // guarded by state_mu_: the last cycle's holds
+  std::string last_head_;              // guarded by state_mu_
+  std::vector<Rollback> rollbacks_;    // guarded by state_mu_: the last cycle's holds
+  // guarded by state_mu_: the images of the last cycle's automated containers
+  std::vector<image::ImageRef> automated_images_;
 };
 
 }  // namespace tagflow::daemon

@@ -224,6 +224,62 @@ TEST_F(DaemonTest, EndpointsServeTheLastScan) {
   EXPECT_THAT(metrics->body, HasSubstr("tagflow_notifications_sent_total 0\n"));
 }
 
+// The writer lease as the test sets it (daemon/lease.h).
+class FakeLease final : public WriterLease {
+ public:
+  std::atomic<LeaseState> now{LeaseState::kHolder};
+  LeaseState state() override { return now.load(); }
+  std::string Describe() override {
+    return "writer lease test: " + std::string(LeaseStateName(now.load()));
+  }
+};
+
+TEST_F(DaemonTest, OnlyTheLeaseHolderPushesAStandbyRunsNoCycle) {
+  images_.SetTags("localhost:5000/web", {{"v1", "", At(1), ""}, {"v2", "", At(2), ""}});
+  FakeLease lease;
+  lease.now = LeaseState::kStandby;
+  DaemonEdges edges{repo_, fs_, images_, clock_, notifier_.get(), nullptr};
+  edges.lease = &lease;
+  daemon_ = std::make_unique<Daemon>(edges, Config());
+  std::string head = remote_.Head();
+
+  CycleReport standby = daemon_->RunCycle({"test"});
+  EXPECT_TRUE(standby.synced);  // a fetch keeps /readyz honest
+  EXPECT_TRUE(standby.planned.empty());
+  EXPECT_EQ(remote_.Head(), head);
+  EXPECT_TRUE(daemon_->ready());
+  EXPECT_EQ(daemon_->metrics().Value("tagflow_cycles_skipped_total", {{"reason", "standby"}}), 1);
+  EXPECT_EQ(Cycles(), 0);
+
+  lease.now = LeaseState::kUnknown;  // Redis cannot confirm: plan, never push
+  CycleReport unknown = daemon_->RunCycle({"test"});
+  EXPECT_EQ(unknown.planned.size(), 1u);
+  EXPECT_FALSE(unknown.pushed);
+  EXPECT_EQ(remote_.Head(), head);
+
+  lease.now = LeaseState::kHolder;
+  CycleReport holder = daemon_->RunCycle({"test"});
+  EXPECT_TRUE(holder.pushed);
+  EXPECT_NE(remote_.Head(), head);
+  EXPECT_THAT(RemoteFile(), HasSubstr("web:v2"));
+}
+
+TEST_F(DaemonTest, ReadyzCarriesTheLeaseState) {
+  FakeLease lease;
+  lease.now = LeaseState::kStandby;
+  DaemonEdges edges{repo_, fs_, images_, clock_, notifier_.get(), nullptr};
+  edges.lease = &lease;
+  daemon_ = std::make_unique<Daemon>(edges, Config());
+  Result<int> port = daemon_->Serve();
+  ASSERT_TRUE(port);
+  daemon_->RunCycle({"test"});
+  httplib::Client client("127.0.0.1", *port);
+  auto ready = client.Get("/readyz");
+  ASSERT_TRUE(ready);
+  EXPECT_EQ(ready->status, 200);
+  EXPECT_THAT(ready->body, HasSubstr("writer lease test: standby"));
+}
+
 TEST_F(DaemonTest, StopBeforeRunReturnsAtOnce) {
   daemon_ = std::make_unique<Daemon>(
       DaemonEdges{repo_, fs_, images_, clock_, notifier_.get(), nullptr}, Config());

@@ -122,14 +122,17 @@ void AnswerHandlerFailure(const httplib::Request& req, httplib::Response& res,
   SetError(res, 500, "internal error");
 }
 
-void AddProbes(Router& s, const std::function<bool()>& ready) {
+void AddProbes(Router& s, const std::function<bool()>& ready,
+               const std::function<std::string()>& details) {
   s.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
     res.set_content("ok\n", "text/plain");
   });
-  s.Get("/readyz", [ready](const httplib::Request&, httplib::Response& res) {
+  s.Get("/readyz", [ready, details](const httplib::Request&, httplib::Response& res) {
     bool is_ready = ready && ready();
     res.status = is_ready ? 200 : 503;
-    res.set_content(is_ready ? "ready\n" : "not ready: no successful git sync yet\n", "text/plain");
+    std::string body = is_ready ? "ready\n" : "not ready: no successful git sync yet\n";
+    if (details) body += details() + "\n";
+    res.set_content(body, "text/plain");
   });
   s.set_exception_handler(AnswerHandlerFailure);
 }
@@ -195,7 +198,7 @@ HttpServer::~HttpServer() { Stop(); }
 void HttpServer::Route() {
   Router& s = *router_;
   s.set_payload_max_length(kMaxBodyBytes);
-  AddProbes(s, handlers_.ready);
+  AddProbes(s, handlers_.ready, handlers_.ready_details);
   // Only the POST endpoints ever read a body, through HandlePost.
   s.set_pre_routing_handler([](const httplib::Request& req, httplib::Response& res) {
     if (req.method == "GET" || req.method == "HEAD") return Router::HandlerResponse::Unhandled;
@@ -346,7 +349,7 @@ Result<int> HttpServer::Start(const std::string& listen) {
 Result<int> HttpServer::StartHealth(const std::string& listen) {
   if (health_listener_) return Fail(ErrorKind::kInternal, "the health server is already started");
   health_router_ = std::make_unique<Router>();
-  AddProbes(*health_router_, handlers_.ready);
+  AddProbes(*health_router_, handlers_.ready, handlers_.ready_details);
   health_router_->set_pre_routing_handler([](const httplib::Request& req, httplib::Response& res) {
     if ((req.method == "GET" || req.method == "HEAD") &&
         (req.path == "/healthz" || req.path == "/readyz"))

@@ -55,6 +55,8 @@ inline constexpr size_t kMaxBodyBytes = 1 << 20;
 // server's connection threads and must be thread-safe.
 struct HttpHandlers {
   std::function<bool()> ready;
+  // Optional: a line /readyz adds to its body (the writer lease's state).
+  std::function<std::string()> ready_details;
   std::function<std::string()> metrics;
   std::function<Result<std::string>()> workloads_json;
   std::function<Result<std::string>()> images_json;

@@ -17,6 +17,7 @@
 
 #include "base/error.h"
 #include "base/time.h"
+#include "registry/metadata_cache.h"
 #include "registry/oci.h"
 
 struct sqlite3;
@@ -24,30 +25,7 @@ struct sqlite3_stmt;
 
 namespace tagflow::registry {
 
-// What is known about one manifest digest.
-struct ImageRecord {
-  std::string digest;
-  std::string media_type;
-  // Image manifests: the parsed config (created, labels).
-  ImageConfig config;
-  // Indexes and manifest lists: the child manifests with their platforms.
-  std::vector<IndexEntry> platforms;
-  // Why no creation time can ever be known for this digest (unsupported
-  // manifest type, config that is not an image config); "" otherwise.
-  std::string problem;
-};
-
-struct CachedTag {
-  std::string tag;
-  std::string digest;  // "" when not resolved yet
-};
-
-struct RepositoryRecord {
-  std::vector<CachedTag> tags;
-  TimePoint listed_at;
-};
-
-class Cache {
+class Cache : public MetadataCache {
  public:
   inline static const char* kFileName = "registry-cache.sqlite3";
 
@@ -59,22 +37,23 @@ class Cache {
   // A cache that lives in memory only (--cache-dir "" and tests).
   [[nodiscard]] static Result<std::unique_ptr<Cache>> OpenInMemory();
 
-  ~Cache();
+  ~Cache() override;
   Cache(const Cache&) = delete;
   Cache& operator=(const Cache&) = delete;
 
   // The record for `digest`, or nullopt (also when the read fails).
-  std::optional<ImageRecord> GetImage(const std::string& digest);
+  std::optional<ImageRecord> GetImage(const std::string& digest) override;
   // Stores records (replacing records of the same digests), in one transaction.
-  [[nodiscard]] Result<void> PutImages(const std::vector<ImageRecord>& records);
+  [[nodiscard]] Result<void> PutImages(const std::vector<ImageRecord>& records) override;
 
   // The last listing of `repository` (canonical name), or nullopt.
-  std::optional<RepositoryRecord> GetRepository(const std::string& repository);
+  std::optional<RepositoryRecord> GetRepository(const std::string& repository) override;
   // Replaces the listing of `repository`.
   [[nodiscard]] Result<void> PutRepository(const std::string& repository,
-                                           const RepositoryRecord& record);
+                                           const RepositoryRecord& record) override;
   // Forgets the digest of one tag (a registry webhook says it was pushed again).
-  [[nodiscard]] Result<void> ForgetTag(const std::string& repository, const std::string& tag);
+  [[nodiscard]] Result<void> ForgetTag(const std::string& repository,
+                                       const std::string& tag) override;
 
   // Where a bad file was moved by Open; empty when none was.
   const std::filesystem::path& moved_aside() const { return moved_aside_; }

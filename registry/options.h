@@ -32,6 +32,11 @@ struct RegistryOptions {
   int concurrency = 4;                        // --registry-concurrency: repositories at once
   int metadata_budget = 300;             // metadata fetches per repository per scan (0: no limit)
   std::vector<std::string> cosign_keys;  // --cosign-key PEM files (tagflow.io/verify: cosign)
+  // --cache-url redis://[:password@]host:port/db: the shared cache and the
+  // writer lease ("" = the embedded cache only); registry/shared_cache.h.
+  std::string cache_url;
+  std::string cache_password_file;  // --cache-password-file (wins over the URL's password)
+  std::chrono::milliseconds shared_tags_ttl{150'000};  // half of --automation-interval
 };
 
 // $XDG_CACHE_HOME/tagflow, else $HOME/.cache/tagflow, else "" (in memory).

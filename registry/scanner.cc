@@ -63,7 +63,7 @@ class Scanner::Pending {
   std::unordered_map<std::string, size_t> index_;
 };
 
-Scanner::Scanner(Client& client, Cache* cache, RegistryStats& metrics, Clock& clock,
+Scanner::Scanner(Client& client, MetadataCache* cache, RegistryStats& metrics, Clock& clock,
                  ScanOptions options)
     : client_(client),
       cache_(cache),
@@ -161,12 +161,24 @@ Result<void> Scanner::Resolve(const image::ImageRef& image, TagMetadata& tag, Pe
 Result<std::vector<TagMetadata>> Scanner::ScanRepository(const ScanTarget& target) {
   const image::ImageRef& image = target.image;
   std::string name = image.CanonicalName();
-  auto listed = client_.ListTags(image);
-  if (!listed) return Fail(listed.error());
+  // A shared cache (--cache-url) may hold a listing another daemon just
+  // made: then it stands for the tag list request (registry/metadata_cache.h).
+  std::optional<RepositoryRecord> shared;
+  if (cache_ != nullptr) shared = cache_->SharedListing(name);
+  Result<std::vector<std::string>> listed = std::vector<std::string>{};
+  if (shared) {
+    for (const CachedTag& t : shared->tags) listed->push_back(t.tag);
+  } else {
+    listed = client_.ListTags(image);
+  }
+  if (!listed) {
+    if (cache_ != nullptr) cache_->AbandonListing(name);
+    return Fail(listed.error());
+  }
 
   std::unordered_map<std::string, std::string> known;
   if (cache_ != nullptr) {
-    if (auto previous = cache_->GetRepository(name)) {
+    if (auto previous = shared ? std::move(shared) : cache_->GetRepository(name)) {
       for (auto& t : previous->tags) known[t.tag] = std::move(t.digest);
     }
   }

@@ -22,6 +22,7 @@
 #include "registry/cache.h"
 #include "registry/client.h"
 #include "registry/cosign.h"
+#include "registry/metadata_cache.h"
 #include "registry/oci.h"
 #include "registry/stats.h"
 
@@ -98,7 +99,8 @@ struct RepositoryScan {
 class Scanner {
  public:
   // `cache` may be null (nothing persists). Borrows everything.
-  Scanner(Client& client, Cache* cache, RegistryStats& metrics, Clock& clock, ScanOptions options);
+  Scanner(Client& client, MetadataCache* cache, RegistryStats& metrics, Clock& clock,
+          ScanOptions options);
 
   // Scans every distinct repository of `targets` (merged by canonical name)
   // and returns the results keyed by canonical name.
@@ -142,7 +144,7 @@ class Scanner {
   bool BudgetSpent(const Pending& pending) const;
 
   Client& client_;
-  Cache* cache_;
+  MetadataCache* cache_;
   RegistryStats& metrics_;
   Clock& clock_;
   ScanOptions options_;

@@ -49,6 +49,13 @@ Result<std::unique_ptr<RegistryService>> RegistryService::Create(
     if (!cache) return Fail(cache.error());
   }
   s->cache_ = std::move(*cache);
+  MetadataCache* metadata = s->cache_.get();
+  if (!options.cache_url.empty()) {
+    auto shared = OpenSharedCache(options, clock, *s->cache_);
+    if (!shared) return Fail(shared.error());
+    std::tie(s->redis_, s->shared_) = std::move(*shared);
+    metadata = s->shared_.get();
+  }
   ScanOptions scan;
   scan.platform = *Platform::Parse(options.platform);
   scan.concurrency = options.concurrency;
@@ -56,7 +63,7 @@ Result<std::unique_ptr<RegistryService>> RegistryService::Create(
   scan.include_images = options.include_images;
   scan.exclude_images = options.exclude_images;
   scan.cosign_keys = std::move(cosign_keys);
-  s->scanner_ = std::make_unique<Scanner>(*s->client_, s->cache_.get(), s->metrics_, clock, scan);
+  s->scanner_ = std::make_unique<Scanner>(*s->client_, metadata, s->metrics_, clock, scan);
   return s;
 }
 

@@ -18,7 +18,9 @@
 #include "registry/docker_config.h"
 #include "registry/options.h"
 #include "registry/rate_limit.h"
+#include "registry/redis.h"
 #include "registry/scanner.h"
+#include "registry/shared_cache.h"
 #include "registry/stats.h"
 
 namespace tagflow::registry {
@@ -40,6 +42,8 @@ class RegistryService {
   CredentialStore& credentials() { return *credentials_; }
   Cache* cache() { return cache_.get(); }  // never null: in memory when no --cache-dir
   HostRateLimiter& limiter() { return *limiter_; }
+  // The shared cache's Redis (--cache-url); null without one.
+  RedisClient* redis() { return redis_.get(); }
 
  private:
   RegistryService() = default;
@@ -53,6 +57,8 @@ class RegistryService {
   std::unique_ptr<Authenticator> auth_;
   std::unique_ptr<Client> client_;
   std::unique_ptr<Cache> cache_;
+  std::unique_ptr<RedisClient> redis_;
+  std::unique_ptr<SharedCache> shared_;
   std::unique_ptr<Scanner> scanner_;
 };
 
