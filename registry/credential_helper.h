@@ -4,9 +4,10 @@
 // out short-lived credentials without an SDK (ECR, GCR/Artifact Registry,
 // ACR).
 //
-// The helper is run without a shell (posix_spawn, argv only) in its own
-// process group, found on a PATH-like list of directories, with a deadline
-// after which the group is killed; its output is bounded.
+// The helper is run through base/subprocess.h RunProcess: without a shell
+// (argv only), in its own process group, found on a PATH-like list of
+// directories, with a deadline after which the group is killed; its output
+// is bounded.
 #pragma once
 
 #include <chrono>
@@ -54,9 +55,5 @@ class ExecCredentialHelper : public CredentialHelperRunner {
 // `helper`) when it is not a JSON object with a non-empty Username and
 // Secret.
 [[nodiscard]] Result<Credentials> ParseHelperOutput(std::string_view out, std::string_view helper);
-
-// The full path of the first executable `file` in the ':'-separated `dirs`;
-// nullopt when none.
-std::optional<std::string> FindOnPath(std::string_view file, std::string_view dirs);
 
 }  // namespace tagflow::registry

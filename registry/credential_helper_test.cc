@@ -1,5 +1,5 @@
 // ExecCredentialHelper against real processes: stand-in helper scripts in a
-// temp directory, run through posix_spawn exactly as a cloud helper would be.
+// temp directory, run through RunProcess exactly as a cloud helper would be.
 #include "registry/credential_helper.h"
 
 #include <gtest/gtest.h>
