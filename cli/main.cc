@@ -1,6 +1,7 @@
 // tagflow: GitOps image automation. Entry point and subcommand dispatch: each
 // group of subcommands registers itself from its cli_*.cc file.
 #include <CLI/CLI.hpp>
+#include <csignal>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -12,6 +13,11 @@
 #include "manifest/real_filesystem.h"
 
 int main(int argc, char** argv) {
+  // A peer that goes away mid-write (Redis through hiredis, which writes with
+  // plain write(2); a webhook client; a helper program) must give EPIPE, not
+  // end the daemon. Helper programs get SIGPIPE back at spawn
+  // (base/subprocess.h).
+  std::signal(SIGPIPE, SIG_IGN);
   CLI::App app{
       "tagflow: keeps the image tags in a Git repository of Kubernetes manifests up to date"};
   app.set_version_flag("--version", TAGFLOW_VERSION);
