@@ -5,16 +5,15 @@
 #include <map>
 
 #include "git/deadline.h"
+#include "git/libgit2_util.h"
 
 namespace tagflow::git {
 namespace {
 
-template <class T, void (*Free)(T*)>
-struct Deleter {
-  void operator()(T* p) const { Free(p); }
-};
-template <class T, void (*Free)(T*)>
-using Owned = std::unique_ptr<T, Deleter<T, Free>>;
+using internal::LastGitError;
+using internal::OidHex;
+using internal::Owned;
+
 using CommitPtr = Owned<git_commit, git_commit_free>;
 using TreePtr = Owned<git_tree, git_tree_free>;
 using EntryPtr = Owned<git_tree_entry, git_tree_entry_free>;
@@ -22,17 +21,6 @@ using WalkPtr = Owned<git_revwalk, git_revwalk_free>;
 using BlobPtr = Owned<git_blob, git_blob_free>;
 using ObjectPtr = Owned<git_object, git_object_free>;
 using ReferencePtr = Owned<git_reference, git_reference_free>;
-
-std::string Hex(const git_oid& oid) {
-  char buffer[GIT_OID_HEXSZ + 1];
-  git_oid_tostr(buffer, sizeof buffer, &oid);
-  return buffer;
-}
-
-std::string LastError() {
-  const git_error* e = git_error_last();
-  return e != nullptr && e->message != nullptr ? e->message : "unknown libgit2 error";
-}
 
 bool ParseOid(const std::string& hex, git_oid* oid) {
   return hex.size() == GIT_OID_HEXSZ && git_oid_fromstr(oid, hex.c_str()) == 0;
@@ -66,7 +54,7 @@ class PathReader {
   Result<std::vector<std::string>> BlobsOf(git_commit* commit) {
     std::vector<std::string> blobs(count_);
     git_tree* raw_root = nullptr;
-    if (git_commit_tree(&raw_root, commit) < 0) return Fail(ErrorKind::kInternal, LastError());
+    if (git_commit_tree(&raw_root, commit) < 0) return Fail(ErrorKind::kInternal, LastGitError());
     TreePtr root(raw_root);
     for (Dir& d : dirs_) {
       git_oid oid;
@@ -77,7 +65,8 @@ class PathReader {
       }
       if (!d.known || !git_oid_equal(&oid, &d.oid)) {
         git_tree* raw = nullptr;
-        if (git_tree_lookup(&raw, repo_, &oid) < 0) return Fail(ErrorKind::kInternal, LastError());
+        if (git_tree_lookup(&raw, repo_, &oid) < 0)
+          return Fail(ErrorKind::kInternal, LastGitError());
         TreePtr tree(raw);
         d.blobs.resize(d.files.size());
         d.oids.resize(d.files.size());
@@ -89,7 +78,7 @@ class PathReader {
           }
           const git_oid* id = git_tree_entry_id(e);
           if (d.blobs[f].empty() || !git_oid_equal(id, &d.oids[f])) {  // hex only what changed
-            d.blobs[f] = Hex(*id);
+            d.blobs[f] = OidHex(*id);
             git_oid_cpy(&d.oids[f], id);
           }
         }
@@ -157,13 +146,13 @@ Result<LogResult> Libgit2History::Log(const std::string& from, const LogOptions&
   auto visit = [&](const git_oid& oid) -> Result<CommitPtr> {
     git_commit* raw = nullptr;
     if (git_commit_lookup(&raw, repo_, &oid) < 0) {
-      return Fail(ErrorKind::kInternal, "reading commit " + Hex(oid) + ": " + LastError());
+      return Fail(ErrorKind::kInternal, "reading commit " + OidHex(oid) + ": " + LastGitError());
     }
     CommitPtr commit(raw);
     LoggedCommit c;
-    c.id = Hex(oid);
+    c.id = OidHex(oid);
     for (unsigned i = 0; i < git_commit_parentcount(raw); ++i) {
-      c.parents.push_back(Hex(*git_commit_parent_id(raw, i)));
+      c.parents.push_back(OidHex(*git_commit_parent_id(raw, i)));
     }
     const git_signature* author = git_commit_author(raw);
     const git_signature* committer = git_commit_committer(raw);
@@ -203,12 +192,12 @@ Result<LogResult> Libgit2History::Log(const std::string& from, const LogOptions&
   }
   git_revwalk* raw_walk = nullptr;
   if (git_revwalk_new(&raw_walk, repo_) < 0) {
-    return Fail(ErrorKind::kInternal, "walking the history: " + LastError());
+    return Fail(ErrorKind::kInternal, "walking the history: " + LastGitError());
   }
   WalkPtr walk(raw_walk);
   git_revwalk_sorting(walk.get(), GIT_SORT_TOPOLOGICAL | GIT_SORT_TIME);
   if (git_revwalk_push(walk.get(), &start) < 0) {
-    return Fail(ErrorKind::kInternal, "walking the history: " + LastError());
+    return Fail(ErrorKind::kInternal, "walking the history: " + LastGitError());
   }
   if (hiding) git_revwalk_hide(walk.get(), &hide);
   git_oid oid;
@@ -242,7 +231,7 @@ Result<std::optional<SignedObject>> Libgit2History::CommitSignature(const std::s
   int rc = git_commit_extract_signature(&signature.b, &payload.b, repo_, &oid, "gpgsig");
   if (rc == GIT_ENOTFOUND) return std::optional<SignedObject>();
   if (rc < 0) {
-    return Fail(ErrorKind::kInternal, "reading the signature of " + id + ": " + LastError());
+    return Fail(ErrorKind::kInternal, "reading the signature of " + id + ": " + LastGitError());
   }
   return std::optional<SignedObject>(SignedObject{signature.str(), payload.str()});
 }
@@ -258,7 +247,7 @@ Result<std::string> Libgit2History::TagCommit(const std::string& tag) {
     std::string spec = "refs/tags/" + tag + "^{commit}";
     if (git_revparse_single(&raw, repo_, spec.c_str()) < 0) return std::string();
     ObjectPtr object(raw);
-    target = Hex(*git_object_id(raw));
+    target = OidHex(*git_object_id(raw));
   }
   return HasCommit(target) ? target : std::string();
 }
@@ -268,7 +257,7 @@ Result<OpenedHistory> OpenHistory(const std::filesystem::path& dir) {
   git_repository* raw = nullptr;
   if (git_repository_open_ext(&raw, dir.c_str(), 0, nullptr) < 0) {
     return Fail(ErrorKind::kNotFound,
-                fmt::format("{} is not inside a git repository: {}", dir.string(), LastError()));
+                fmt::format("{} is not inside a git repository: {}", dir.string(), LastGitError()));
   }
   auto history = std::make_unique<Libgit2History>(raw, nullptr, /*owns=*/true);
   git_oid head;
@@ -276,7 +265,7 @@ Result<OpenedHistory> OpenHistory(const std::filesystem::path& dir) {
     return Fail(ErrorKind::kNotFound,
                 fmt::format("the repository of {} has no commit yet", dir.string()));
   }
-  return OpenedHistory{std::move(history), Hex(head)};
+  return OpenedHistory{std::move(history), OidHex(head)};
 }
 
 }  // namespace tagflow::git

@@ -18,6 +18,7 @@
 #include "git/deadline.h"
 #include "git/known_hosts.h"
 #include "git/libgit2_history.h"
+#include "git/libgit2_util.h"
 #include "git/signed_objects.h"
 #include "git/temp_dirs.h"
 
@@ -25,31 +26,18 @@ namespace tagflow::git {
 namespace fs = std::filesystem;
 namespace {
 
+using internal::LastGitError;
+using internal::OidHex;
+using internal::Owned;
+
 constexpr std::string_view kClonePrefix = "tagflow-git-";
 
-template <class T, void (*Free)(T*)>
-struct Deleter {
-  void operator()(T* p) const { Free(p); }
-};
-template <class T, void (*Free)(T*)>
-using Owned = std::unique_ptr<T, Deleter<T, Free>>;
 using RepoPtr = Owned<git_repository, git_repository_free>;
 using RemotePtr = Owned<git_remote, git_remote_free>;
 using CommitPtr = Owned<git_commit, git_commit_free>;
 using IndexPtr = Owned<git_index, git_index_free>;
 using SignaturePtr = Owned<git_signature, git_signature_free>;
 using ConfigPtr = Owned<git_config, git_config_free>;
-
-std::string LastGitError() {
-  const git_error* error = git_error_last();
-  return error != nullptr && error->message != nullptr ? error->message : "unknown libgit2 error";
-}
-
-std::string OidHex(const git_oid& oid) {
-  char buffer[GIT_OID_HEXSZ + 1];
-  git_oid_tostr(buffer, sizeof buffer, &oid);
-  return buffer;
-}
 
 bool Readable(const fs::path& path) {
   std::ifstream in(path);

@@ -4,19 +4,14 @@
 
 #include <cstdlib>
 
+#include "git/libgit2_util.h"
+
 namespace tagflow::git {
 namespace {
 
-std::string LastError() {
-  const git_error* e = git_error_last();
-  return e != nullptr && e->message != nullptr ? e->message : "unknown libgit2 error";
-}
-
-std::string Hex(const git_oid& oid) {
-  char buffer[GIT_OID_HEXSZ + 1];
-  git_oid_tostr(buffer, sizeof buffer, &oid);
-  return buffer;
-}
+using internal::LastGitError;
+using internal::OidHex;
+using internal::Owned;
 
 // "Name <email> 1700000000 +0100", git's ident line.
 std::string Ident(const git_signature& who) {
@@ -36,7 +31,7 @@ Result<void> CreateSignedCommit(git_repository& repo, Signer& signer, const git_
   const git_commit* parents[] = {&parent};
   if (git_commit_create_buffer(&buffer, &repo, &who, &who, nullptr, message.c_str(), &tree, 1,
                                parents) < 0) {
-    return Fail(ErrorKind::kInternal, "preparing a commit: " + LastError());
+    return Fail(ErrorKind::kInternal, "preparing a commit: " + LastGitError());
   }
   std::string payload(buffer.ptr, buffer.size);
   git_buf_dispose(&buffer);
@@ -46,23 +41,23 @@ Result<void> CreateSignedCommit(git_repository& repo, Signer& signer, const git_
   std::string header = *signature;
   while (!header.empty() && header.back() == '\n') header.pop_back();
   if (git_commit_create_with_signature(out, &repo, payload.c_str(), header.c_str(), "gpgsig") < 0) {
-    return Fail(ErrorKind::kInternal, "writing the signed commit: " + LastError());
+    return Fail(ErrorKind::kInternal, "writing the signed commit: " + LastGitError());
   }
   git_reference* head = nullptr;
   if (git_repository_head(&head, &repo) < 0) {
-    return Fail(ErrorKind::kInternal, "reading HEAD: " + LastError());
+    return Fail(ErrorKind::kInternal, "reading HEAD: " + LastGitError());
   }
   git_reference* moved = nullptr;
   int rc = git_reference_set_target(&moved, head, out, "tagflow: signed commit");
   git_reference_free(head);
-  if (rc < 0) return Fail(ErrorKind::kInternal, "moving the branch: " + LastError());
+  if (rc < 0) return Fail(ErrorKind::kInternal, "moving the branch: " + LastGitError());
   git_reference_free(moved);
   return {};
 }
 
 std::string TagPayload(const git_oid& target, const std::string& name, const git_signature& tagger,
                        const std::string& message) {
-  return fmt::format("object {}\ntype commit\ntag {}\ntagger {}\n\n{}", Hex(target), name,
+  return fmt::format("object {}\ntype commit\ntag {}\ntagger {}\n\n{}", OidHex(target), name,
                      Ident(tagger), message);
 }
 
@@ -75,7 +70,7 @@ Result<void> CreateSignedTag(git_repository& repo, Signer& signer, const std::st
   std::string object = payload + *signature;
   git_oid id;
   if (git_tag_create_from_buffer(&id, &repo, object.c_str(), /*force=*/1) < 0) {
-    return Fail(ErrorKind::kInternal, "writing the signed tag: " + LastError());
+    return Fail(ErrorKind::kInternal, "writing the signed tag: " + LastGitError());
   }
   return {};
 }

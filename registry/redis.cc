@@ -162,6 +162,23 @@ void RedisClient::MarkDownLocked(const std::string& why) {
   }
 }
 
+namespace {
+
+// Sends one command (binary-safe arguments) and reads its reply; null on a
+// connection error or timeout (then `context->errstr` says why).
+redisReply* SendArgv(redisContext* context, const std::vector<std::string_view>& argv) {
+  std::vector<const char*> args;
+  std::vector<size_t> lens;
+  for (std::string_view a : argv) {
+    args.push_back(a.data());
+    lens.push_back(a.size());
+  }
+  return static_cast<redisReply*>(
+      redisCommandArgv(context, static_cast<int>(args.size()), args.data(), lens.data()));
+}
+
+}  // namespace
+
 Result<void> RedisClient::ConnectLocked() {
   const RedisTarget& t = options_.target;
   redisContext* c =
@@ -175,14 +192,7 @@ Result<void> RedisClient::ConnectLocked() {
   redisEnableKeepAlive(c);
   context_ = c;
   auto check = [&](const std::vector<std::string_view>& argv) -> Result<void> {
-    std::vector<const char*> args;
-    std::vector<size_t> lens;
-    for (auto a : argv) {
-      args.push_back(a.data());
-      lens.push_back(a.size());
-    }
-    auto* r = static_cast<redisReply*>(
-        redisCommandArgv(context_, static_cast<int>(args.size()), args.data(), lens.data()));
+    redisReply* r = SendArgv(context_, argv);
     if (r == nullptr) {
       return Fail(ErrorKind::kTransient, fmt::format("{}: {}", argv[0], context_->errstr));
     }
@@ -222,14 +232,7 @@ Result<RedisReply> RedisClient::Command(const std::vector<std::string_view>& arg
       spdlog::info("shared cache available again url={}", options_.redacted_url);
     }
   }
-  std::vector<const char*> args;
-  std::vector<size_t> lens;
-  for (auto a : argv) {
-    args.push_back(a.data());
-    lens.push_back(a.size());
-  }
-  auto* r = static_cast<redisReply*>(
-      redisCommandArgv(context_, static_cast<int>(args.size()), args.data(), lens.data()));
+  redisReply* r = SendArgv(context_, argv);
   if (r == nullptr) {
     std::string why = context_->errstr;
     MarkDownLocked(why);
