@@ -1,7 +1,7 @@
 # Multi-stage build of tagflow on Debian 12; the runtime image runs as a
 # non-root user and holds only the binary, its shared libraries, git's CA
 # bundle, and the programs signing needs (gpg and gpg-agent behind GPGME,
-# ssh-keygen for --git-signing-format ssh and credential-free SSH checks).
+# ssh-keygen for SSH signatures and their checks).
 FROM debian:12 AS build
 RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       g++ cmake ninja-build pkg-config git ca-certificates \
