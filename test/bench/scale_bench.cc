@@ -28,6 +28,7 @@
 #include <thread>
 #include <vector>
 
+#include "test/support/daemon_process.h"
 #include "test/support/git_server.h"
 #include "test/support/process.h"
 #include "test/support/redis_server.h"
@@ -79,23 +80,7 @@ spec:
                      name, ns, image, filter);
 }
 
-struct Daemon {
-  std::unique_ptr<Subprocess> proc;
-  int port = 0;
-  std::string Get(const std::string& path) const {
-    httplib::Client http("127.0.0.1", port);
-    http.set_connection_timeout(seconds(2));
-    auto res = http.Get(path);
-    return res ? res->body : "";
-  }
-  double Metric(const std::string& series) const {
-    std::istringstream in(Get("/metrics"));
-    for (std::string line; std::getline(in, line);) {
-      if (line.starts_with(series + " ")) return std::stod(line.substr(series.size() + 1));
-    }
-    return -1;
-  }
-};
+using Daemon = DaemonProcess;
 
 class Bench {
  public:

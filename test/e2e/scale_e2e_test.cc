@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "test/e2e/e2e_fixture.h"
+#include "test/support/daemon_process.h"
 #include "test/support/redis_server.h"
 
 namespace tagflow::testing {
@@ -36,23 +37,7 @@ int Requests(const std::string& log, const std::string& method, const std::strin
   return n;
 }
 
-struct Daemon {
-  std::unique_ptr<Subprocess> proc;
-  int port = 0;
-  std::string Get(const std::string& path) const {
-    httplib::Client http("127.0.0.1", port);
-    http.set_connection_timeout(seconds(2));
-    auto res = http.Get(path);
-    return res ? res->body : "";
-  }
-  double Metric(const std::string& series) const {
-    std::istringstream in(Get("/metrics"));
-    for (std::string line; std::getline(in, line);) {
-      if (line.starts_with(series + " ")) return std::stod(line.substr(series.size() + 1));
-    }
-    return -1;
-  }
-};
+using Daemon = DaemonProcess;
 
 class ScaleE2eTest : public E2eTest {
  protected:
