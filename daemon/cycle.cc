@@ -47,9 +47,6 @@ Stage StageOf(git::EditCommitPushOutcome::Step step) {
   return Stage::kOther;
 }
 
-// Annotation naming the Slack channel of a workload's messages (DESIGN.md §2).
-constexpr std::string_view kNotifyChannel = "tagflow.io/notify-channel";
-
 // Workload id -> its tagflow.io/notify-channel (only workloads that set one).
 std::map<std::string, std::string> NotifyChannels(
     const std::vector<manifest::Workload>& workloads) {
@@ -98,7 +95,9 @@ Cycle::Cycle(CycleDeps deps, CycleOptions options)
 Result<Cycle::Planned> Cycle::ScanAndPlan(const std::string& head,
                                           std::map<std::string, registry::RepositoryScan>& scans) {
   const std::string root = deps_.git.WorkTree().string();
-  Result<manifest::ScanResult> scan = manifest::Scan(deps_.fs, root, options_.paths);
+  // Only what planning reads is kept of each workload (memory, issue 14).
+  Result<manifest::ScanResult> scan =
+      manifest::Scan(deps_.fs, root, options_.paths, {.trim = TrimForPlanning});
   if (!scan) return Fail(scan.error().Wrap("--git-path"));
 
   Planned out;
@@ -114,6 +113,7 @@ Result<Cycle::Planned> Cycle::ScanAndPlan(const std::string& head,
 
   std::vector<registry::ScanTarget> missing;
   for (registry::ScanTarget& t : ScanTargets(automated)) {
+    out.images.push_back(t.image);
     if (!scans.contains(t.image.CanonicalName())) missing.push_back(std::move(t));
   }
   if (!missing.empty()) scans.merge(deps_.scan_images(missing));
@@ -128,15 +128,23 @@ Result<Cycle::Planned> Cycle::ScanAndPlan(const std::string& head,
   Holds holds = HoldsOf(out.rollbacks);
   out.plan = MakePlan(automated, scans, digest_of,
                       PlanContext{deps_.clock.Now(), options_.cosign_keys}, &holds);
-  // The file and registry host of each container, for the errors below.
+  // The file and registry host of each container with a problem, for the
+  // errors below (only those: a big repository has 10,000s of containers).
   std::map<std::pair<std::string, std::string>, std::pair<std::string, std::string>> where;
+  for (const auto* problems : {&filter_problems, &out.plan.problems}) {
+    for (const PlanProblem& p : *problems) where[{p.workload, p.container}];
+  }
   for (const manifest::Workload& w : scan->workloads) {
+    if (where.empty()) break;
     for (const manifest::Container& c : w.containers) {
       // A Flux marker's container lives in its own file.
-      where[{w.id, c.name}] = {c.file.empty() ? w.file : c.file, c.image.CanonicalDomain()};
+      auto it = where.find({w.id, c.name});
+      if (it != where.end()) {
+        it->second = {c.file.empty() ? w.file : c.file, c.image.CanonicalDomain()};
+      }
     }
   }
-  out.workloads = std::move(scan->workloads);  // `automated` points into it: last use
+  out.channels = NotifyChannels(scan->workloads);
   auto add = [&](const PlanProblem& p, Stage stage) {
     if (p.notice) {
       out.notices.push_back(p.message);
@@ -206,7 +214,8 @@ CycleReport Cycle::Run(const std::vector<std::string>& reasons) {
     if (!planned) return Fail(planned.error());
     report.rollbacks = std::move(planned->rollbacks);
     report.planned = planned->plan.changes;
-    report.workloads = std::move(planned->workloads);
+    report.channels = std::move(planned->channels);
+    report.automated_images = std::move(planned->images);
     report.error_details = std::move(planned->errors);
     report.notices = std::move(planned->notices);
     report.skips = planned->plan.skips;
@@ -263,7 +272,7 @@ CycleReport Cycle::Run(const std::vector<std::string>& reasons) {
     }
   }
   for (const EventError& e : report.error_details) report.errors.push_back(e.message);
-  if (!options_.dry_run) AnnounceRollbacks(report.rollbacks, report.workloads);
+  if (!options_.dry_run) AnnounceRollbacks(report.rollbacks, report.channels);
   double seconds = std::chrono::duration<double>(deps_.clock.Now() - started).count();
   Finish(report, seconds);
   return report;
@@ -321,9 +330,8 @@ std::vector<EventError> Cycle::VerifyHead(const std::string& head) {
 }
 
 void Cycle::AnnounceRollbacks(const std::vector<Rollback>& rollbacks,
-                              const std::vector<manifest::Workload>& workloads) {
+                              const std::map<std::string, std::string>& channels) {
   std::vector<EventError> fresh;
-  std::map<std::string, std::string> channels = NotifyChannels(workloads);
   for (const Rollback& r : rollbacks) {
     std::string key = r.workload + " " + r.container + " " + r.commit;
     if (!announced_.insert(key).second) continue;
@@ -395,7 +403,7 @@ void Cycle::Notify(const CycleReport& report, double seconds) {
   notify::Notifier* n = deps_.notifier;
   if (n == nullptr || options_.dry_run) return;
   if (!skips.empty()) {
-    std::map<std::string, std::string> channels = NotifyChannels(report.workloads);
+    const std::map<std::string, std::string>& channels = report.channels;
     notify::Event skipped;
     skipped.kind = notify::EventKind::kSkipped;
     skipped.branch = options_.branch;
@@ -403,7 +411,7 @@ void Cycle::Notify(const CycleReport& report, double seconds) {
     skipped.time = deps_.clock.Now();
     for (const GateSkip& s : skips) {
       EventError e = StageError(Stage::kRegistry, s.message, "", s.workload, s.container);
-      e.channel = channels[s.workload];
+      if (auto it = channels.find(s.workload); it != channels.end()) e.channel = it->second;
       skipped.errors.push_back(std::move(e));
     }
     n->Notify(skipped);
@@ -414,7 +422,7 @@ void Cycle::Notify(const CycleReport& report, double seconds) {
   base.time = deps_.clock.Now();
   base.duration = std::chrono::milliseconds(static_cast<long long>(seconds * 1000));
   // Each change and error carries its workload's channel (notify/channels.h).
-  std::map<std::string, std::string> channels = NotifyChannels(report.workloads);
+  std::map<std::string, std::string> channels = report.channels;
   std::vector<EventError> errors = WithChannels(report.error_details, channels);
   if (report.pushed) {
     notify::Event success = base;

@@ -46,7 +46,7 @@ struct CycleOptions {
   // ("" = push to `branch`); see git/push_branch.h.
   std::string push_branch;
   std::vector<std::string> pr_labels;  // --git-pr-label, for new pull requests
-  bool cosign_keys = false;   // --cosign-key is set (tagflow.io/verify: cosign)
+  bool cosign_keys = false;            // --cosign-key is set (tagflow.io/verify: cosign)
   // --git-verify-signatures(-mode): the commits since the sync tag must be
   // signed by a key of CycleDeps::verifier, or the cycle does nothing but
   // fail (git/verify.h).
@@ -101,7 +101,12 @@ struct CycleReport {
   // each (container, tag, digest, reason) is logged and notified once per
   // Cycle object, however many cycles see it again.
   std::vector<GateSkip> skips;
-  std::vector<manifest::Workload> workloads;  // the last scan, for the API
+  // Workload id -> its tagflow.io/notify-channel, for the workloads of the
+  // last scan that set one. The scan itself is not kept (memory, issue 14).
+  std::map<std::string, std::string> channels;
+  // One reference per image repository the automated containers use (what
+  // registry hooks are matched against).
+  std::vector<image::ImageRef> automated_images;
   // With a push branch: the commit it holds for this plan ("" when none),
   // whether it already held it, whether it was deleted (merged), and the
   // pull request kept for it (--git-pr).
@@ -110,8 +115,8 @@ struct CycleReport {
   bool push_branch_deleted = false;
   std::string pull_request_url;
   std::string pull_request_action;  // "created", "updated", "unchanged", "left closed" or ""
-  std::vector<Rollback> rollbacks;            // containers held after a rollback
-  bool unverified = false;                    // the head failed --git-verify-signatures
+  std::vector<Rollback> rollbacks;  // containers held after a rollback
+  bool unverified = false;          // the head failed --git-verify-signatures
 
   bool ok() const { return errors.empty(); }
 };
@@ -125,7 +130,8 @@ class Cycle {
 
  private:
   struct Planned {
-    std::vector<manifest::Workload> workloads;
+    std::map<std::string, std::string> channels;  // workload id -> notify channel
+    std::vector<image::ImageRef> images;          // one per repository automated containers use
     Plan plan;
     std::vector<notify::EventError> errors;
     std::vector<std::string> notices;
@@ -146,7 +152,7 @@ class Cycle {
   std::vector<notify::EventError> VerifyHead(const std::string& head);
   // Tells of rollbacks not told before by this process.
   void AnnounceRollbacks(const std::vector<Rollback>& rollbacks,
-                         const std::vector<manifest::Workload>& workloads);
+                         const std::map<std::string, std::string>& channels);
   // Rewrites the files of `changes`; returns what was applied and the paths
   // written, adding a rewrite error to `errors` for each change refused.
   std::vector<PlannedChange> Apply(const std::vector<PlannedChange>& changes,

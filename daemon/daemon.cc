@@ -7,8 +7,8 @@
 
 #include "daemon/api.h"
 #include "daemon/hooks.h"
-#include "daemon/plan.h"
 #include "daemon/memory.h"
+#include "daemon/plan.h"
 #include "manifest/scan.h"
 #include "notify/notifier.h"
 #include "registry/stats.h"
@@ -29,7 +29,8 @@ CycleDeps MakeCycleDeps(const DaemonEdges& e, Metrics& metrics, const std::atomi
       &metrics,
       e.notifier,
       &stop,
-      e.pull_requests, e.verifier,
+      e.pull_requests,
+      e.verifier,
       [lease = e.lease] { return lease == nullptr || lease->state() == LeaseState::kHolder; }};
 }
 
@@ -41,9 +42,13 @@ Daemon::Daemon(DaemonEdges edges, DaemonConfig config)
       cycle_(MakeCycleDeps(edges_, metrics_, stopping_), config_.cycle),
       loop_(Loop::Callbacks{[this](const std::vector<std::string>& reasons) {
                               RunCycle(reasons);
-                              ReleaseFreeMemory();  // the cycle's peak goes back (memory.h)
+                              ReleaseCaches();  // the cycle's peak goes back (memory.h)
                             },
-                            [this] { return PollGit(); }},
+                            [this] {
+                              bool changed = PollGit();
+                              if (!changed) ReleaseCaches();  // else a cycle follows
+                              return changed;
+                            }},
             edges_.clock,
             Schedule(config_.automation_interval, config_.git_poll_interval,
                      config_.request_batching)) {
@@ -83,12 +88,10 @@ CycleReport Daemon::RunCycle(const std::vector<std::string>& reasons) {
   std::lock_guard lock(state_mu_);
   if (report.synced && !report.unverified) rollbacks_ = report.rollbacks;
   if (report.synced) {
-    // What registry hooks are matched against (WantedImages): the images of
-    // the automated containers, not the whole scan (memory, issue 14).
-    std::vector<PlanProblem> ignored;
-    automated_images_.clear();
-    for (const AutomatedContainer& a : FindAutomated(report.workloads, &ignored))
-      automated_images_.push_back(a.container->image);
+    // What registry hooks are matched against (WantedImages): one reference
+    // per repository the automated containers use, not the whole scan
+    // (memory, issue 14).
+    automated_images_ = report.automated_images;
   }
   last_head_ = report.head;
   return report;
@@ -104,6 +107,14 @@ Result<std::vector<manifest::Workload>> Daemon::ScanWorkTree() {
       manifest::Scan(edges_.fs, edges_.git.WorkTree().string(), config_.cycle.paths);
   if (!scan) return Fail(scan.error());
   return std::move(scan->workloads);
+}
+
+void Daemon::ReleaseCaches() {
+  {
+    std::lock_guard tree(tree_mu_);
+    edges_.git.ReleaseCaches();
+  }
+  ReleaseFreeMemory();
 }
 
 bool Daemon::PollGit() {
@@ -176,10 +187,9 @@ std::vector<std::string> Daemon::WantedImages(const std::vector<std::string>& an
   std::lock_guard lock(state_mu_);
   std::vector<std::string> wanted;
   for (const std::string& name : announced) {
-    bool used = std::any_of(automated_images_.begin(), automated_images_.end(),
-                            [&](const image::ImageRef& image) {
-                              return AnnouncedImageMatches(name, image);
-                            });
+    bool used = std::any_of(
+        automated_images_.begin(), automated_images_.end(),
+        [&](const image::ImageRef& image) { return AnnouncedImageMatches(name, image); });
     if (used) wanted.push_back(name);
   }
   return wanted;

@@ -118,6 +118,9 @@ class Daemon {
 
  private:
   bool PollGit();
+  // After a cycle or an idle git poll: the git caches and free heap go
+  // back (daemon/memory.h).
+  void ReleaseCaches();
   // A standby's cycle: no scan, no push; a git sync keeps /readyz honest.
   CycleReport StandBy();
   HttpHandlers Handlers();
@@ -144,8 +147,8 @@ class Daemon {
   // scans of it.
   std::timed_mutex tree_mu_;
   mutable std::mutex state_mu_;
-  std::string last_head_;              // guarded by state_mu_
-  std::vector<Rollback> rollbacks_;    // guarded by state_mu_: the last cycle's holds
+  std::string last_head_;            // guarded by state_mu_
+  std::vector<Rollback> rollbacks_;  // guarded by state_mu_: the last cycle's holds
   // guarded by state_mu_: the images of the last cycle's automated containers
   std::vector<image::ImageRef> automated_images_;
 };

@@ -38,16 +38,33 @@ std::string AgeGate(const AutomatedContainer& ac, const registry::TagMetadata& t
 
 std::string PlanProblem::ToString() const { return message; }
 
+void TrimForPlanning(manifest::Workload& w) {
+  std::erase_if(w.annotations, [](const auto& a) { return a.first != kNotifyChannel; });
+  w.annotations.shrink_to_fit();
+  const manifest::Policies& p = w.policies;
+  if (!p.automated() || p.locked() || p.ignored()) {
+    w.containers = {};
+    w.policies = {};
+    return;
+  }
+  for (manifest::Container& c : w.containers) c.sources = {};
+}
+
 std::vector<AutomatedContainer> FindAutomated(const std::vector<manifest::Workload>& workloads,
                                               std::vector<PlanProblem>* problems) {
   std::vector<AutomatedContainer> out;
+  // Thousands of containers share a handful of filter specs: each is parsed
+  // (and its regex compiled) once, the copies share the compiled form.
+  std::map<std::string, Result<image::TagFilter>, std::less<>> parsed;
   for (const manifest::Workload& w : workloads) {
     const manifest::Policies& p = w.policies;
     if (!p.automated() || p.locked() || p.ignored()) continue;
     for (const manifest::Container& c : w.containers) {
       if (c.locked) continue;  // a Flux v2 marker in a locked document
       std::string spec = p.TagFilter(c.name).value_or("");
-      Result<image::TagFilter> filter = image::TagFilter::Parse(spec);
+      auto known = parsed.find(spec);
+      if (known == parsed.end()) known = parsed.emplace(spec, image::TagFilter::Parse(spec)).first;
+      const Result<image::TagFilter>& filter = known->second;
       if (!filter) {
         if (problems) {
           problems->push_back(PlanProblem{
@@ -65,23 +82,36 @@ std::vector<AutomatedContainer> FindAutomated(const std::vector<manifest::Worklo
         }
         continue;
       }
-      out.push_back(AutomatedContainer{&w, &c, std::move(*filter), *release});
+      out.push_back(AutomatedContainer{&w, &c, *filter, *release});
     }
   }
   return out;
 }
 
 std::vector<registry::ScanTarget> ScanTargets(const std::vector<AutomatedContainer>& automated) {
+  // One target per repository, each filter, wanted tag and gate once: a
+  // big repository has thousands of containers on a few hundred images.
   std::vector<registry::ScanTarget> targets;
+  std::map<std::string, size_t> index;  // canonical repository -> targets[i]
+  std::set<std::string> seen;           // "<i> f|w|g <what>" already added
   for (const AutomatedContainer& ac : automated) {
-    registry::ScanTarget t{ac.container->image, {ac.filter}, {}};
-    if (!ac.container->image.tag().empty()) t.wanted.push_back(ac.container->image.tag());
-    if (ac.release.Gated()) {
-      t.gated.push_back(registry::GatedPolicy{ac.filter, CurrentTag(ac.container->image),
-                                              ac.release.min_age, ac.release.verify_cosign,
-                                              ac.release.track_digest});
+    const image::ImageRef& image = ac.container->image;
+    auto [it, fresh] = index.emplace(image.CanonicalName(), targets.size());
+    if (fresh) targets.push_back(registry::ScanTarget{image, {}, {}, {}});
+    registry::ScanTarget& t = targets[it->second];
+    std::string at = std::to_string(it->second);
+    if (seen.insert(at + " f " + ac.filter.spec()).second) t.filters.push_back(ac.filter);
+    if (!image.tag().empty() && seen.insert(at + " w " + image.tag()).second) {
+      t.wanted.push_back(image.tag());
     }
-    targets.push_back(std::move(t));
+    if (ac.release.Gated()) {
+      registry::GatedPolicy gate{ac.filter, CurrentTag(image), ac.release.min_age,
+                                 ac.release.verify_cosign, ac.release.track_digest};
+      std::string key = fmt::format("{} g {}\n{}\n{}\n{}{}", at, gate.filter.spec(), gate.current,
+                                    gate.min_age ? gate.min_age->count() : -1, gate.verify_cosign,
+                                    gate.track_digest);
+      if (seen.insert(std::move(key)).second) t.gated.push_back(std::move(gate));
+    }
   }
   return targets;
 }

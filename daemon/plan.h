@@ -79,6 +79,16 @@ struct PlanContext {
 // tagflow.io/ release annotation is a problem naming the workload, container,
 // annotation and reason; the container is left out and every other container
 // goes on.
+// Annotation naming the Slack channel of a workload's messages (DESIGN.md §2).
+inline constexpr std::string_view kNotifyChannel = "tagflow.io/notify-channel";
+
+// Drops from a scanned workload what FindAutomated, MakePlan and the
+// rollback check do not read (manifest::ScanOptions::trim in a cycle): the
+// annotations but tagflow.io/notify-channel, each container's source
+// locations, and the containers and policies of a workload that is not
+// automated (or locked, or ignored). Its id, kind, file and line stay.
+void TrimForPlanning(manifest::Workload& w);
+
 std::vector<AutomatedContainer> FindAutomated(const std::vector<manifest::Workload>& workloads,
                                               std::vector<PlanProblem>* problems);
 

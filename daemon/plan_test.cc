@@ -70,6 +70,73 @@ TEST_F(PlanTest, PicksTheNewestTagByCreationTime) {
   EXPECT_THAT(plan.problems, IsEmpty());
 }
 
+TEST_F(PlanTest, ScanTargetsAreOnePerRepositoryWithEachFilterAndTagOnce) {
+  std::string glob = kAutomated + std::string("    fluxcd.io/tag.app: glob:master-*\n");
+  std::string semver = kAutomated + std::string("    fluxcd.io/tag.app: semver:~1\n");
+  Load(Deployment("a", "localhost:5000/web:master-a", glob) +
+       Deployment("b", "localhost:5000/web:master-a", glob) +
+       Deployment("c", "localhost:5000/web:1.0.0", semver) +
+       Deployment("d", "localhost:5000/api:master-b", glob));
+  ASSERT_EQ(automated_.size(), 4u);
+  // The four containers share two parsed filters.
+  EXPECT_EQ(automated_[0].filter.spec(), "glob:master-*");
+  EXPECT_EQ(automated_[3].filter.spec(), "glob:master-*");
+
+  std::vector<registry::ScanTarget> targets = ScanTargets(automated_);
+  ASSERT_EQ(targets.size(), 2u);
+  EXPECT_EQ(targets[0].image.CanonicalName(), "localhost:5000/web");
+  ASSERT_EQ(targets[0].filters.size(), 2u);
+  EXPECT_EQ(targets[0].filters[0].spec(), "glob:master-*");
+  EXPECT_EQ(targets[0].filters[1].spec(), "semver:~1");
+  EXPECT_THAT(targets[0].wanted, ElementsAre("master-a", "1.0.0"));
+  EXPECT_THAT(targets[0].gated, IsEmpty());
+  EXPECT_EQ(targets[1].image.CanonicalName(), "localhost:5000/api");
+  EXPECT_THAT(targets[1].wanted, ElementsAre("master-b"));
+}
+
+TEST_F(PlanTest, AnInvalidFilterSharedByManyContainersIsReportedForEach) {
+  std::string bad = kAutomated + std::string("    fluxcd.io/tag.app: regex:(\n");
+  Load(Deployment("a", "localhost:5000/web:1", bad) + Deployment("b", "localhost:5000/web:1", bad));
+  EXPECT_THAT(automated_, IsEmpty());
+  ASSERT_EQ(problems_.size(), 2u);
+  EXPECT_EQ(problems_[0].workload, "default:deployment/a");
+  EXPECT_EQ(problems_[1].workload, "default:deployment/b");
+}
+
+TEST_F(PlanTest, TrimForPlanningKeepsWhatPlanningReads) {
+  Load(Deployment("web", "localhost:5000/web:master-a",
+                  kAutomated + std::string("    fluxcd.io/tag.app: glob:master-*\n"
+                                           "    tagflow.io/notify-channel: \"#web\"\n"
+                                           "    team: payments\n")) +
+       Deployment("manual", "localhost:5000/web:master-a", "    team: payments\n") +
+       Deployment("frozen", "localhost:5000/web:master-a",
+                  kAutomated + std::string("    fluxcd.io/locked: \"true\"\n")));
+  ASSERT_EQ(workloads_.size(), 3u);
+  for (manifest::Workload& w : workloads_) TrimForPlanning(w);
+
+  const manifest::Workload& web = workloads_[0];
+  EXPECT_EQ(web.id, "default:deployment/web");
+  EXPECT_EQ(web.file, "apps.yaml");
+  EXPECT_THAT(web.annotations,
+              ElementsAre(std::pair<std::string, std::string>(kNotifyChannel, "#web")));
+  ASSERT_EQ(web.containers.size(), 1u);
+  EXPECT_EQ(web.containers[0].image.String(), "localhost:5000/web:master-a");
+  EXPECT_THAT(web.containers[0].sources, IsEmpty());
+  for (const manifest::Workload* w : {&workloads_[1], &workloads_[2]}) {
+    EXPECT_THAT(w->containers, IsEmpty()) << w->id;
+    EXPECT_THAT(w->annotations, IsEmpty()) << w->id;
+  }
+
+  // The trimmed scan plans exactly as the whole one did.
+  automated_ = FindAutomated(workloads_, &problems_);
+  ASSERT_EQ(automated_.size(), 1u);
+  Tags("localhost:5000/web", {{"master-a", "", At(1), ""}, {"master-b", "", At(2), ""}});
+  Plan plan = Run();
+  ASSERT_EQ(plan.changes.size(), 1u);
+  EXPECT_EQ(plan.changes[0].to.String(), "localhost:5000/web:master-b");
+  EXPECT_EQ(plan.changes[0].file, "apps.yaml");
+}
+
 TEST_F(PlanTest, NoChangeWhenCurrentIsNewest) {
   Load(Deployment("web", "localhost:5000/web:master-c", kAutomated));
   Tags("localhost:5000/web", {{"master-a", "", At(1), ""}, {"master-c", "", At(3), ""}});

@@ -30,6 +30,8 @@ class Libgit2History final : public History {
 
   // True when commit `id` is in the repository.
   bool HasCommit(const std::string& id) const;
+  // Reads `repo` from now on (a borrowed handle reopened by its owner).
+  void Rebind(git_repository* repo) { repo_ = repo; }
 
  private:
   git_repository* repo_;

@@ -344,6 +344,27 @@ TEST_F(GitRepoTest, SyncDiscardsLocalStateAndHeadFollowsCommits) {
   EXPECT_EQ(reopened->Head(), seed_);
 }
 
+TEST_F(GitRepoTest, AfterReleasingCachesEverythingStillWorks) {
+  auto repo = Open(Options(bare_.string()));
+  ASSERT_TRUE(repo->Sync());
+  ASSERT_NE(repo->history(), nullptr);
+  History* history = repo->history();
+  repo->ReleaseCaches();
+  EXPECT_EQ(repo->history(), history);  // the same object, on the reopened handle
+  auto log = history->Log(seed_, {});
+  ASSERT_TRUE(log) << log.error().message;
+  EXPECT_FALSE(log->commits.empty());
+  WriteFile(repo->WorkTree() / "apps/app.yaml", "changed: true\n");
+  auto commit = repo->Commit({"apps/app.yaml"}, "after release");
+  ASSERT_TRUE(commit) << commit.error().message;
+  repo->ReleaseCaches();
+  ASSERT_TRUE(repo->Push());
+  repo->ReleaseCaches();
+  EXPECT_EQ(repo->Sync(), *commit);
+  EXPECT_EQ(repo->Head(), *commit);
+  EXPECT_EQ(GitOutput(bare_, "rev-parse master"), *commit + "\n");
+}
+
 TEST_F(GitRepoTest, CommitRefusesNothingAndPathsOutsideTheTree) {
   auto repo = Open(Options(bare_.string()));
   ASSERT_TRUE(repo->Sync());

@@ -117,6 +117,11 @@ class GitRepo {
   // Read access to the clone's history (signature checks, rollbacks); null
   // when the implementation has none. Valid for the life of the object.
   virtual History* history() { return nullptr; }
+  // Drops what the implementation caches in memory between operations
+  // (libgit2: its object cache and the packs' delta-base caches, MiBs on a
+  // big repository); the next operation re-reads what it needs. The daemon
+  // calls it after each cycle. Never fails: on trouble the caches stay.
+  virtual void ReleaseCaches() {}
 };
 
 }  // namespace tagflow::git

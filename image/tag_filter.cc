@@ -158,8 +158,13 @@ struct TagFilter::Candidate {
   std::variant<std::monostate, Version, NumberKey> key;
 };
 
+const TagFilter::State& TagFilter::s() const {
+  static const State kDefault;
+  return state_ ? *state_ : kDefault;
+}
+
 Result<TagFilter> TagFilter::Parse(std::string_view spec) {
-  TagFilter f;
+  State f;
   f.spec_ = std::string(spec);
   size_t colon = spec.find(':');
   std::string_view kind = colon == std::string_view::npos ? "glob" : spec.substr(0, colon);
@@ -187,7 +192,7 @@ Result<TagFilter> TagFilter::Parse(std::string_view spec) {
                                      "alphabetical, numerical or flux)",
                                      kind));
   }
-  return f;
+  return TagFilter(std::move(f));
 }
 
 Result<TagFilter> TagFilter::ParseFlux(std::string_view spec, std::string_view json) {
@@ -200,7 +205,7 @@ Result<TagFilter> TagFilter::ParseFlux(std::string_view spec, std::string_view j
     }
     if (!value.is_string()) return Invalid(spec, fmt::format("\"{}\" must be a string", key));
   }
-  TagFilter f;
+  State f;
   f.spec_ = std::string(spec);
   std::string pattern = JsonString(*doc, "pattern");
   f.extract_ = JsonString(*doc, "extract");
@@ -242,13 +247,13 @@ Result<TagFilter> TagFilter::ParseFlux(std::string_view spec, std::string_view j
     return Invalid(spec,
                    fmt::format("policy \"{}\" is not semver, alphabetical or numerical", policy));
   }
-  return f;
+  return TagFilter(std::move(f));
 }
 
 std::optional<std::string_view> TagFilter::ValueOf(std::string_view tag,
                                                    std::string* storage) const {
-  if (pattern_regex_ == nullptr) return tag;
-  const RE2& re = *pattern_regex_;
+  if (s().pattern_regex_ == nullptr) return tag;
+  const RE2& re = *s().pattern_regex_;
   constexpr int kMaxGroups = 16;
   int groups = std::min(re.NumberOfCapturingGroups() + 1, kMaxGroups + 1);
   re2::StringPiece match[kMaxGroups + 1];
@@ -256,13 +261,13 @@ std::optional<std::string_view> TagFilter::ValueOf(std::string_view tag,
                 groups)) {
     return std::nullopt;
   }
-  if (extract_.empty()) return tag;
-  *storage = Expand(extract_, re, match);
+  if (s().extract_.empty()) return tag;
+  *storage = Expand(s().extract_, re, match);
   return std::string_view(*storage);
 }
 
 TagOrder TagFilter::order() const {
-  switch (kind_) {
+  switch (s().kind_) {
     case FilterKind::kGlob:
     case FilterKind::kRegex:
       return TagOrder::kCreated;
@@ -277,24 +282,25 @@ TagOrder TagFilter::order() const {
 }
 
 bool TagFilter::Evaluate(std::string_view tag, Candidate* out, std::string* storage) const {
-  if (tag == kLatest && !(kind_ == FilterKind::kGlob && pattern_ == kLatest)) return false;
+  if (tag == kLatest && !(s().kind_ == FilterKind::kGlob && s().pattern_ == kLatest)) return false;
   std::optional<std::string_view> value = ValueOf(tag, storage);
   if (!value) return false;
   out->value = *value;
-  switch (kind_) {
+  switch (s().kind_) {
     case FilterKind::kGlob:
     case FilterKind::kAlphabetical:
-      return GlobMatch(pattern_, out->value);
+      return GlobMatch(s().pattern_, out->value);
     case FilterKind::kRegex:
-      return RE2::PartialMatch(re2::StringPiece(tag.data(), tag.size()), *regex_);
+      return RE2::PartialMatch(re2::StringPiece(tag.data(), tag.size()), *s().regex_);
     case FilterKind::kSemver:
-      if (std::optional<Version> v = Version::TryParse(out->value); v && constraint_->Check(*v)) {
+      if (std::optional<Version> v = Version::TryParse(out->value);
+          v && s().constraint_->Check(*v)) {
         out->key = std::move(*v);
         return true;
       }
       return false;
     case FilterKind::kNumerical:
-      if (!GlobMatch(pattern_, out->value)) return false;
+      if (!GlobMatch(s().pattern_, out->value)) return false;
       if (std::optional<NumberKey> n = ParseNumber(out->value)) {
         out->key = *n;
         return true;
@@ -314,9 +320,9 @@ TagFilter::Candidate TagFilter::Keys(const TagInfo& info, std::string* storage) 
   Candidate c;
   c.info = &info;
   c.value = ValueOf(info.tag, storage).value_or(info.tag);
-  if (kind_ == FilterKind::kSemver) {
+  if (s().kind_ == FilterKind::kSemver) {
     if (std::optional<Version> v = Version::TryParse(c.value)) c.key = std::move(*v);
-  } else if (kind_ == FilterKind::kNumerical) {
+  } else if (s().kind_ == FilterKind::kNumerical) {
     if (std::optional<NumberKey> n = ParseNumber(c.value)) c.key = *n;
   }
   return c;
@@ -351,14 +357,14 @@ bool TagFilter::NewerCandidate(const Candidate& a, const Candidate& b) const {
       break;
     case TagOrder::kNumerical:
       c = CompareKeys<NumberKey>(a.key, b.key, CompareNumbers);
-      if (descending_ && std::holds_alternative<NumberKey>(a.key) &&
+      if (s().descending_ && std::holds_alternative<NumberKey>(a.key) &&
           std::holds_alternative<NumberKey>(b.key))
         c = -c;
       break;
     case TagOrder::kAlphabetical:
       c = Sign(a.value.compare(b.value));
       if (c == 0) return a.info->tag > b.info->tag;
-      return descending_ ? c < 0 : c > 0;
+      return s().descending_ ? c < 0 : c > 0;
   }
   if (c != 0) return c > 0;
   return NaturalCompare(a.info->tag, b.info->tag) > 0;
@@ -376,7 +382,7 @@ std::vector<TagInfo> TagFilter::Select(std::span<const TagInfo> tags,
   std::vector<Candidate> candidates;
   candidates.reserve(tags.size());
   // Extracted values, one slot per tag so that the candidates' views stay put.
-  std::vector<std::string> values(pattern_regex_ != nullptr ? tags.size() : 0);
+  std::vector<std::string> values(s().pattern_regex_ != nullptr ? tags.size() : 0);
   for (std::size_t i = 0; i < tags.size(); ++i) {
     const TagInfo& info = tags[i];
     Candidate c;

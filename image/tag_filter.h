@@ -81,8 +81,8 @@ class TagFilter {
   [[nodiscard]] static Result<TagFilter> Parse(std::string_view spec);
 
   // The spec as given ("" stays ""), for display.
-  const std::string& spec() const { return spec_; }
-  FilterKind kind() const { return kind_; }
+  const std::string& spec() const { return s().spec_; }
+  FilterKind kind() const { return s().kind_; }
   TagOrder order() const;
   // True for glob and regex filters, whose ordering needs creation times.
   bool NeedsCreationTime() const { return order() == TagOrder::kCreated; }
@@ -115,15 +115,23 @@ class TagFilter {
   Candidate Keys(const TagInfo& info, std::string* storage) const;
   bool NewerCandidate(const Candidate& a, const Candidate& b) const;
 
-  std::string spec_;
-  FilterKind kind_ = FilterKind::kGlob;
-  std::string pattern_ = "*";  // glob for kGlob, kAlphabetical, kNumerical
-  std::shared_ptr<const re2::RE2> regex_;
-  std::optional<Constraint> constraint_;
-  // "flux:" only: the pre-filter and the value it extracts, and the order.
-  std::shared_ptr<const re2::RE2> pattern_regex_;
-  std::string extract_;
-  bool descending_ = false;
+  // Everything parsed, shared by the copies: thousands of containers of a
+  // big repository use a handful of filters (memory, issue 14).
+  struct State {
+    std::string spec_;
+    FilterKind kind_ = FilterKind::kGlob;
+    std::string pattern_ = "*";  // glob for kGlob, kAlphabetical, kNumerical
+    std::shared_ptr<const re2::RE2> regex_;
+    std::optional<Constraint> constraint_;
+    // "flux:" only: the pre-filter and the value it extracts, and the order.
+    std::shared_ptr<const re2::RE2> pattern_regex_;
+    std::string extract_;
+    bool descending_ = false;
+  };
+  explicit TagFilter(State state) : state_(std::make_shared<const State>(std::move(state))) {}
+  const State& s() const;
+
+  std::shared_ptr<const State> state_;  // null: the default filter
 };
 
 }  // namespace tagflow::image

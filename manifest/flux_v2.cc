@@ -172,24 +172,24 @@ Result<std::string> FluxPolicyFilter(const YamlNode& spec) {
 
 void ResolveFluxMarkers(const FluxObjects& objects, std::vector<Workload>& workloads,
                         std::vector<Problem>& problems) {
-  // Merge: the first part of each id keeps the others' containers.
+  // Merge: the first part of each id keeps the others' containers. In
+  // place: a second array of every workload would double a big scan.
   std::map<std::string, std::size_t> first;
-  std::vector<Workload> kept;
-  kept.reserve(workloads.size());
-  for (Workload& w : workloads) {
-    if (w.kind != kImagePolicyKind) {
-      kept.push_back(std::move(w));
-      continue;
+  std::size_t kept = 0;  // workloads[0, kept) stay, compacted in order
+  for (std::size_t i = 0; i < workloads.size(); ++i) {
+    Workload& w = workloads[i];
+    if (w.kind == kImagePolicyKind) {
+      auto [at, added] = first.try_emplace(w.id, kept);
+      if (!added) {
+        Workload& into = workloads[at->second];
+        std::move(w.containers.begin(), w.containers.end(), std::back_inserter(into.containers));
+        continue;
+      }
     }
-    auto [at, added] = first.try_emplace(w.id, kept.size());
-    if (added) {
-      kept.push_back(std::move(w));
-    } else {
-      Workload& into = kept[at->second];
-      std::move(w.containers.begin(), w.containers.end(), std::back_inserter(into.containers));
-    }
+    if (kept != i) workloads[kept] = std::move(w);
+    ++kept;
   }
-  workloads = std::move(kept);
+  workloads.erase(workloads.begin() + static_cast<std::ptrdiff_t>(kept), workloads.end());
   std::erase_if(workloads, [&](Workload& w) {
     if (w.kind != kImagePolicyKind) return false;
     const FluxImagePolicy* policy = FindPolicy(objects, w.ns, w.name);
@@ -219,8 +219,7 @@ void ResolveFluxMarkers(const FluxObjects& objects, std::vector<Workload>& workl
       annotations.emplace_back(std::string(kPolicyPrefix) + TagPolicy(c.name), policy->filter);
       // A `:digest` marker is digest tracking (tagflow.io/digest) for its image.
       if (c.Source(ImageField::kDigest) != nullptr) {
-        annotations.emplace_back(
-            fmt::format("{}{}.{}", kTagflowPrefix, kDigest, c.name), "true");
+        annotations.emplace_back(fmt::format("{}{}.{}", kTagflowPrefix, kDigest, c.name), "true");
       }
     }
     for (const auto& a : policy->tagflow_annotations) annotations.push_back(a);

@@ -11,6 +11,7 @@
 #include <tuple>
 
 #include "manifest/extract.h"
+#include "manifest/flux_v2.h"
 
 namespace tagflow::manifest {
 namespace {
@@ -218,7 +219,13 @@ FileScan ScanFile(const Filesystem& fs, const std::string& root, const std::stri
                                    fmt::format("cannot read: {}", content.error().message)});
     return out;
   }
-  return ScanText(rel, *content);
+  out = ScanText(rel, *content);
+  if (options.trim) {
+    for (Workload& w : out.workloads) {
+      if (w.kind != kImagePolicyKind) options.trim(w);
+    }
+  }
+  return out;
 }
 
 // Drops every workload whose id occurs more than once, with one warning each.

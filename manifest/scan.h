@@ -27,6 +27,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -45,6 +46,13 @@ struct ScanOptions {
   unsigned threads = 0;
   // File bytes being parsed at once, over all threads.
   std::uint64_t max_bytes_in_flight = 16u << 20;
+  // Called on each workload as soon as its file is scanned, on the reader
+  // threads (so it must be safe to call from several at once), before
+  // duplicates are dropped; never on a Flux marker's target, which is
+  // resolved at the end. A caller that reads only part of each workload
+  // drops the rest here, so that a scan of 10,000s of workloads stays small
+  // (the daemon's cycle: daemon/plan.h TrimForPlanning).
+  std::function<void(Workload&)> trim;
 };
 
 struct ScanResult {

@@ -4,6 +4,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <mutex>
+
 #include "manifest/memory_filesystem.h"
 
 namespace tagflow::manifest {
@@ -125,6 +127,43 @@ TEST_F(ScanTest, BadInputNeverStopsTheScan) {
               "error: 3-huge.yaml: file is 2048 bytes, over the limit of 1024 bytes; skipped"),
           HasSubstr("workload default:deployment/dup is defined more than once (8-dup.yaml:1, "
                     "sub/9-dup.yaml:2)")));
+}
+
+TEST_F(ScanTest, TrimSeesEachWorkloadButMarkerTargetsBeforeDuplicatesAreDropped) {
+  fs_.AddFile("/repo/a.yaml", Deployment("a") + "---\n" + Deployment("dup"));
+  fs_.AddFile("/repo/b.yaml", Deployment("dup"));
+  fs_.AddFile("/repo/flux.yaml", R"(apiVersion: image.toolkit.fluxcd.io/v1beta2
+kind: ImageRepository
+metadata: {name: app, namespace: flux-system}
+spec: {image: registry.test/app}
+---
+apiVersion: image.toolkit.fluxcd.io/v1beta2
+kind: ImagePolicy
+metadata: {name: app, namespace: flux-system}
+spec:
+  imageRepositoryRef: {name: app}
+  policy: {semver: {range: ">=1.0.0"}}
+)");
+  fs_.AddFile("/repo/values.yaml",
+              "image: registry.test/app:1.0.0 # {\"$imagepolicy\": \"flux-system:app\"}\n");
+  std::mutex mu;
+  std::vector<std::string> seen;
+  ScanOptions options;
+  options.threads = 3;
+  options.trim = [&](Workload& w) {
+    std::lock_guard lock(mu);
+    seen.push_back(w.id);
+    for (Container& c : w.containers) c.image_text = "trimmed";
+  };
+  ScanResult r = Run({}, options);
+  EXPECT_THAT(seen, UnorderedElementsAre("default:deployment/a", "default:deployment/dup",
+                                         "default:deployment/dup"));
+  EXPECT_THAT(Ids(r), ElementsAre("default:deployment/a", "flux-system:imagepolicy/app"));
+  EXPECT_EQ(r.workloads[0].containers[0].image_text, "trimmed");
+  // The marker's target was resolved from its untouched source.
+  ASSERT_EQ(r.workloads[1].containers.size(), 1u);
+  EXPECT_EQ(r.workloads[1].containers[0].image.String(), "registry.test/app:1.0.0");
+  EXPECT_THAT(Problems(r), ElementsAre(HasSubstr("defined more than once")));
 }
 
 TEST_F(ScanTest, ResultDoesNotDependOnThreads) {

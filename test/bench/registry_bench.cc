@@ -28,6 +28,9 @@ namespace {
 
 using namespace tagflow;
 using namespace tagflow::registry;
+using image::ImageRef;
+using image::TagFilter;
+using image::TagInfo;
 using Wall = std::chrono::steady_clock;
 
 double Seconds(Wall::duration d) { return std::chrono::duration<double>(d).count(); }
