@@ -354,6 +354,17 @@ void Cycle::AnnounceRollbacks(const std::vector<Rollback>& rollbacks,
 }
 
 void Cycle::Finish(CycleReport& report, double seconds) {
+  if (report.stopped) {
+    // A stop (SIGTERM: a rollout, a node drain) cancels the registry and git
+    // requests under way: what failed because of it is no finding. One line,
+    // no notification, no failed-cycle count; the remote is untouched.
+    spdlog::info(
+        "cycle stopped on request before acting: changes=0 findings_not_reported={} "
+        "duration_ms={}",
+        report.errors.size() + report.notices.size(), static_cast<long long>(seconds * 1000));
+    if (Metrics* m = deps_.metrics) m->Add("tagflow_cycles_total", {{"result", "stopped"}});
+    return;
+  }
   for (const std::string& n : report.notices) spdlog::info("notice {}", n);
   for (const std::string& e : report.errors) spdlog::error("cycle error: {}", e);
   spdlog::info(

@@ -287,6 +287,22 @@ TEST_F(CycleTest, StopRequestBeforePushLeavesTheRemoteUntouched) {
   EXPECT_TRUE(remote_.Tags().empty());
 }
 
+TEST_F(CycleNotifyTest, AStopMidScanNotifiesNothingAndCountsNoFailure) {
+  // The stop cancels the registry requests: every container would fail.
+  before_scan_ = [this] {
+    stopping_ = true;
+    tags_.clear();
+  };
+  CycleReport r = RunCycle();
+  EXPECT_TRUE(r.stopped);
+  EXPECT_FALSE(r.errors.empty());  // kept in the report, for --once
+  EXPECT_EQ(remote_.Calls(git::FakeGitRemote::Op::kPush), 0);
+  EXPECT_EQ(metrics_.Value("tagflow_cycles_total", {{"result", "stopped"}}), 1);
+  EXPECT_EQ(metrics_.Value("tagflow_cycles_total", {{"result", "error"}}), 0);
+  notifier_.reset();  // flushes whatever was queued
+  EXPECT_THAT(sender_.Requests(), IsEmpty());
+}
+
 TEST_F(CycleTest, GitSyncFailureIsReportedAndNothingElseRuns) {
   remote_.FailNext(git::FakeGitRemote::Op::kSync,
                    {ErrorKind::kTransient, "git.example: timed out"});

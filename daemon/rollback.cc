@@ -66,24 +66,31 @@ Result<std::map<ContainerKey, ImageChange>> LastImageChanges(
   if (wanted.empty()) return out;
   git::LogOptions options;
   options.first_parent = true;
-  options.limit = window + 1;  // the oldest one is only the base of the one before
-  for (const auto& [path, keys] : wanted) options.paths.push_back(path);
+  options.limit = window + 1;                // the oldest one is only the base of the one before
+  std::vector<std::set<ContainerKey>> open;  // per path: containers with no change found yet
+  size_t still_open = 0;
+  for (auto& [path, keys] : wanted) {
+    options.paths.push_back(path);
+    still_open += keys.size();
+    open.push_back(std::move(keys));
+  }
+  wanted.clear();
   Result<git::LogResult> log = history.Log(head, options);
   if (!log) return Fail(log.error());
-  const std::vector<git::LoggedCommit>& commits = log->commits;
 
-  size_t p = 0;
-  for (const auto& [path, keys] : wanted) {
-    std::set<ContainerKey> open = keys;
-    VersionCache versions(history, path);
-    for (size_t i = 0; i + 1 < commits.size() && !open.empty(); ++i) {
-      const std::string& after_blob = commits[i].blobs[p];
-      const std::string& before_blob = commits[i + 1].blobs[p];
-      if (after_blob == before_blob) continue;
-      const Images* after = versions.Get(after_blob);
-      const Images* before = versions.Get(before_blob);
+  // Newest first: the first change met of a container is its last one.
+  std::map<size_t, VersionCache> versions;  // per path with changes, while it has open containers
+  for (const git::LoggedCommit& c : log->commits) {
+    if (still_open == 0) break;
+    for (const git::PathChange& change : c.changes) {
+      std::set<ContainerKey>& keys = open[change.path];
+      if (keys.empty()) continue;
+      VersionCache& cache =
+          versions.try_emplace(change.path, history, options.paths[change.path]).first->second;
+      const Images* after = cache.Get(change.after);
+      const Images* before = cache.Get(change.before);
       if (after == nullptr || before == nullptr) continue;  // a version that does not parse
-      for (auto key = open.begin(); key != open.end();) {
+      for (auto key = keys.begin(); key != keys.end();) {
         auto now = after->find(*key);
         auto was = before->find(*key);
         if (now == after->end()) {  // not there after this commit: looked for further down
@@ -91,22 +98,23 @@ Result<std::map<ContainerKey, ImageChange>> LastImageChanges(
           continue;
         }
         if (was == before->end()) {  // created here: no earlier change counts
-          key = open.erase(key);
+          key = keys.erase(key);
+          --still_open;
           continue;
         }
         if (now->second.String() == was->second.String()) {
           ++key;
           continue;
         }
-        const git::LoggedCommit& c = commits[i];
         out[*key] =
             ImageChange{c.id,           fmt::format("{} <{}>", c.author_name, c.author_email),
                         c.author_email, c.committer_email,
                         was->second,    now->second};
-        key = open.erase(key);
+        key = keys.erase(key);
+        --still_open;
       }
+      if (keys.empty()) versions.erase(change.path);
     }
-    ++p;
   }
   return out;
 }

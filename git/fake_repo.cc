@@ -263,6 +263,7 @@ class FakeGitRepo::FakeHistory final : public History {
       return Fail(ErrorKind::kNotFound, fmt::format("no commit {} in the fake", from));
     }
     LogResult out;
+    std::vector<std::string> previous;  // the blobs of the commit before in the log
     for (std::string id = from; !id.empty() && id != options.hide;
          id = remote_.commits_.at(id).parent) {
       if (out.commits.size() >= options.limit) {
@@ -283,16 +284,24 @@ class FakeGitRepo::FakeHistory final : public History {
       }
       logged.committer_email = logged.author_email;
       logged.summary = c.message.substr(0, c.message.find('\n'));
+      std::vector<std::string> blobs;  // per path, "" = absent
       for (const std::string& path : options.paths) {
         auto file = c.files.find(path);
         if (file == c.files.end()) {
-          logged.blobs.emplace_back();
+          blobs.emplace_back();
           continue;
         }
         std::string blob = Sha256Digest(file->second);
         blobs_[blob] = file->second;
-        logged.blobs.push_back(blob);
+        blobs.push_back(blob);
       }
+      if (!out.commits.empty()) {
+        for (size_t p = 0; p < blobs.size(); ++p) {
+          if (previous[p] != blobs[p])
+            out.commits.back().changes.push_back({p, previous[p], blobs[p]});
+        }
+      }
+      previous = std::move(blobs);
       out.commits.push_back(std::move(logged));
     }
     return out;

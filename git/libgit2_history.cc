@@ -2,7 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
+#include <optional>
 
 #include "git/deadline.h"
 #include "git/libgit2_util.h"
@@ -32,73 +34,75 @@ struct Buf {
   std::string str() const { return b.ptr != nullptr ? std::string(b.ptr, b.size) : ""; }
 };
 
-// The blob ids of a fixed set of paths in commit after commit, cheaply:
-// paths are grouped by directory, a directory's tree is found once per
-// commit, and a directory whose tree did not change since the previous
-// commit read keeps its answers (a walk's neighbours share most trees).
+// How a fixed set of paths changes from commit to commit, cheaply: paths
+// are grouped by directory, a directory's tree is found once per commit, and
+// a directory whose tree did not change since the previous commit read is
+// skipped (a walk's neighbours share most trees). Holds one state per path
+// (a binary blob id), never one per commit.
 class PathReader {
  public:
-  PathReader(git_repository* repo, const std::vector<std::string>& paths)
-      : repo_(repo), count_(paths.size()) {
+  PathReader(git_repository* repo, const std::vector<std::string>& paths) : repo_(repo) {
     std::map<std::string, size_t> index;
     for (size_t i = 0; i < paths.size(); ++i) {
       size_t slash = paths[i].rfind('/');
       std::string dir = slash == std::string::npos ? "" : paths[i].substr(0, slash);
       std::string name = slash == std::string::npos ? paths[i] : paths[i].substr(slash + 1);
       auto [it, added] = index.try_emplace(dir, dirs_.size());
-      if (added) dirs_.push_back(Dir{dir, {}, {}, {}, {}, false});
+      if (added) dirs_.push_back(Dir{dir, {}, {}, {}, false});
       dirs_[it->second].files.push_back({i, name});
+      dirs_[it->second].blobs.emplace_back();
     }
   }
 
-  Result<std::vector<std::string>> BlobsOf(git_commit* commit) {
-    std::vector<std::string> blobs(count_);
+  // The paths whose blob in `commit` differs from the commit read before,
+  // as {path, after: the blob at the read before, before: the blob in
+  // `commit`} (a walk goes back in time); none on the first read.
+  Result<std::vector<PathChange>> Read(git_commit* commit) {
+    std::vector<PathChange> changes;
     git_tree* raw_root = nullptr;
     if (git_commit_tree(&raw_root, commit) < 0) return Fail(ErrorKind::kInternal, LastGitError());
     TreePtr root(raw_root);
     for (Dir& d : dirs_) {
       git_oid oid;
       bool exists = DirOid(root.get(), d.path, &oid);
-      if (!exists) {
-        d.known = false;
-        continue;  // no such directory: every file of it absent
-      }
-      if (!d.known || !git_oid_equal(&oid, &d.oid)) {
+      if (exists && d.exists && git_oid_equal(&oid, &d.oid)) continue;  // nothing in it changed
+      TreePtr tree;
+      if (exists) {
         git_tree* raw = nullptr;
         if (git_tree_lookup(&raw, repo_, &oid) < 0)
           return Fail(ErrorKind::kInternal, LastGitError());
-        TreePtr tree(raw);
-        d.blobs.resize(d.files.size());
-        d.oids.resize(d.files.size());
-        for (size_t f = 0; f < d.files.size(); ++f) {
-          const git_tree_entry* e = git_tree_entry_byname(raw, d.files[f].second.c_str());
-          if (e == nullptr || git_tree_entry_type(e) != GIT_OBJECT_BLOB) {
-            d.blobs[f].clear();
-            continue;
-          }
-          const git_oid* id = git_tree_entry_id(e);
-          if (d.blobs[f].empty() || !git_oid_equal(id, &d.oids[f])) {  // hex only what changed
-            d.blobs[f] = OidHex(*id);
-            git_oid_cpy(&d.oids[f], id);
-          }
-        }
-        d.oid = oid;
-        d.known = true;
+        tree.reset(raw);
       }
-      for (size_t f = 0; f < d.files.size(); ++f) blobs[d.files[f].first] = d.blobs[f];
+      for (size_t f = 0; f < d.files.size(); ++f) {
+        std::optional<git_oid> now;
+        const git_tree_entry* e =
+            tree ? git_tree_entry_byname(tree.get(), d.files[f].second.c_str()) : nullptr;
+        if (e != nullptr && git_tree_entry_type(e) == GIT_OBJECT_BLOB) now = *git_tree_entry_id(e);
+        std::optional<git_oid>& was = d.blobs[f];
+        bool same = was.has_value() == now.has_value() && (!now || git_oid_equal(&*was, &*now));
+        if (same) continue;
+        if (read_) changes.push_back({d.files[f].first, Hex(was), Hex(now)});
+        was = now;
+      }
+      d.oid = oid;
+      d.exists = exists;
     }
-    return blobs;
+    read_ = true;
+    std::sort(changes.begin(), changes.end(),
+              [](const PathChange& a, const PathChange& b) { return a.path < b.path; });
+    return changes;
   }
 
  private:
   struct Dir {
     std::string path;                                   // "" = the root
     std::vector<std::pair<size_t, std::string>> files;  // index in the paths, file name
-    std::vector<std::string> blobs;                     // for `oid`, "" = absent
-    std::vector<git_oid> oids;                          // the same, binary
-    git_oid oid;
-    bool known;
+    std::vector<std::optional<git_oid>> blobs;          // per file, at the last read; none = absent
+    git_oid oid;                                        // the tree at the last read
+    bool exists;                                        // a directory at the last read
   };
+
+  static std::string Hex(const std::optional<git_oid>& oid) { return oid ? OidHex(*oid) : ""; }
 
   // The tree id of `dir` under `root`; false when it is not a directory there.
   bool DirOid(git_tree* root, const std::string& dir, git_oid* out) {
@@ -115,8 +119,8 @@ class PathReader {
   }
 
   git_repository* repo_;
-  size_t count_;
   std::vector<Dir> dirs_;
+  bool read_ = false;  // a commit was read before
 };
 
 }  // namespace
@@ -162,9 +166,10 @@ Result<LogResult> Libgit2History::Log(const std::string& from, const LogOptions&
     const char* summary = git_commit_summary(raw);
     c.summary = summary != nullptr ? summary : "";
     if (!options.paths.empty()) {
-      auto blobs = paths.BlobsOf(raw);
-      if (!blobs) return Fail(blobs.error().Wrap("reading the tree of " + c.id));
-      c.blobs = std::move(*blobs);
+      auto changes = paths.Read(raw);
+      if (!changes) return Fail(changes.error().Wrap("reading the tree of " + c.id));
+      // What the commit before in the log changed against this one.
+      if (!out.commits.empty()) out.commits.back().changes = std::move(*changes);
     }
     out.commits.push_back(std::move(c));
     return commit;

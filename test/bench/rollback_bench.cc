@@ -135,7 +135,7 @@ int main() {
     warm.push_back(Ms(Clock::now() - t0));
   }
   std::sort(warm_cpu.begin(), warm_cpu.end());
-  // The walk alone (blob ids of the 200 files at 501 commits), for the breakdown.
+  // The walk alone (what changed in the 200 files over 501 commits), for the breakdown.
   tagflow::git::LogOptions walk_options;
   walk_options.limit = tagflow::daemon::kRollbackWindow + 1;
   for (int f = 0; f < kFiles; ++f) walk_options.paths.push_back(fmt::format("apps/f{:03}.yaml", f));

@@ -43,6 +43,7 @@ using std::chrono::seconds;
 
 constexpr int kImages = 20;
 constexpr auto kInterval = seconds(10);
+constexpr int kHistory = 200;  // commits of the big repository after its first
 
 std::string Day(int day) { return fmt::format("2026-01-{:02d}T10:00:00Z", day); }
 std::string ImageRepo(int i) { return fmt::format("bench/img-{:02d}", i); }
@@ -229,12 +230,20 @@ class Bench {
     fs::path tree = dir_.path() / "big-tree";
     for (const auto& [path, text] : files) WriteFile(tree / path, text);
     std::string out;
-    int rc = RunShell(fmt::format("git init -q --bare -b master {0} && cd {1} && git init -q -b "
-                                  "master && git add -A && git -c user.name=Seeder -c "
-                                  "user.email=seeder@example.com commit -q -m 'Initial commit' && "
-                                  "git push -q {0} master",
-                                  ShellQuote(repo.string()), ShellQuote(tree.string())),
-                      &out, seconds(600));
+    // A history, as a real repository has: 200 commits after the first, each
+    // scaling 25 Deployments (no image change), for the rollback check's
+    // 500-commit walk over the 5,000 files.
+    int rc = RunShell(
+        fmt::format("git init -q --bare -b master {0} && cd {1} && git init -q -b master && "
+                    "git add -A && git -c user.name=Seeder -c user.email=seeder@example.com "
+                    "commit -q -m 'Initial commit' && for c in $(seq 1 {2}); do "
+                    "for f in $(ls apps/team-*/*.yaml | awk -v c=$c 'NR > (c - 1) * 25 && NR <= c "
+                    "* 25'); do "
+                    "sed -i \"s/replicas: .*/replicas: $((c + 2))/\" $f; done && "
+                    "git -c user.name=Seeder -c user.email=seeder@example.com commit -q -am "
+                    "\"scale $c\"; done && git push -q {0} master",
+                    ShellQuote(repo.string()), ShellQuote(tree.string()), kHistory),
+        &out, seconds(600));
     if (rc != 0) throw std::runtime_error("creating the big repository failed: " + out);
     Daemon d = Start(repo, "", "big", seconds(8), "info");
     std::vector<double> between;
@@ -284,10 +293,11 @@ class Bench {
     std::string log = GitOutput(repo, "log --oneline master");
     int commits = static_cast<int>(std::count(log.begin(), log.end(), '\n'));
     fmt::print(
-        "  10,000 workloads, 5,000 files, 100 images: peak RSS (VmHWM) {:.1f} MiB (target < 30); "
+        "  10,000 workloads, 5,000 files, 100 images, {} commits: peak RSS (VmHWM) {:.1f} MiB "
+        "(target < 30); "
         "RSS between cycles {:.1f} / {:.1f} / {:.1f} / {:.1f} MiB (target < 20; the last: {:.1f} "
         "anonymous, {:.1f} file-backed); {} commits\n",
-        hwm, between[0], between[1], between[2], between[3], anon, file, commits);
+        kHistory + 1, hwm, between[0], between[1], between[2], between[3], anon, file, commits);
     fmt::print("  file-backed resident MiB by file (top 6): {}\n", files_text);
     d.proc->Signal(SIGTERM);
     d.proc->Wait(seconds(10));
