@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <optional>
 #include <set>
 
 #include "base/strings.h"
@@ -11,42 +12,56 @@
 namespace tagflow::daemon {
 namespace {
 
-// Container -> image of one version of a file.
-using Images = std::map<ContainerKey, image::ImageRef>;
+// The containers of one file the walk looks for (indices into the
+// automated containers), and what it knows of them.
+struct FileWatch {
+  std::string path;
+  std::vector<ContainerKey> keys;  // one per container of the file, no repeats
+  std::vector<bool> found;         // its newest change is known (or it was created)
+  size_t open = 0;                 // containers not found yet
+  // The version of the file met last (the `before` of the last change seen):
+  // per key, its image (nullopt: not there). Walking back, the next change
+  // of the file starts from it. One version per file, never one per commit.
+  std::string blob;
+  std::optional<std::vector<std::optional<std::string>>> images;  // nullopt: did not parse
+  bool read = false;
+};
 
-// Parses each blob once; "" (the file is absent) is empty.
-class VersionCache {
- public:
-  VersionCache(git::History& history, std::string path)
-      : history_(history), path_(std::move(path)) {}
-
-  const Images* Get(const std::string& blob) {
-    auto it = parsed_.find(blob);
-    if (it != parsed_.end()) return it->second ? &*it->second : nullptr;
-    std::optional<Images> images;
-    if (blob.empty()) {
-      images.emplace();
-    } else if (Result<std::string> text = history_.ReadBlob(blob); text) {
-      manifest::FileScan scan = manifest::ScanText(path_, *text);
-      bool broken = std::any_of(
-          scan.problems.begin(), scan.problems.end(),
-          [](const manifest::Problem& p) { return p.severity == manifest::Severity::kError; });
-      if (!broken || !scan.workloads.empty()) {
-        images.emplace();
-        for (const manifest::Workload& w : scan.workloads) {
-          for (const manifest::Container& c : w.containers) (*images)[{w.id, c.name}] = c.image;
-        }
+// Parses version `blob` of `path` ("" = the file is absent: no containers);
+// nullopt when it does not parse. Calls `each(key index, image)` for the
+// containers of `keys` it holds.
+template <typename Each>
+bool ReadVersion(git::History& history, const std::string& path, const std::string& blob,
+                 const std::vector<ContainerKey>& keys, Each each) {
+  if (blob.empty()) return true;
+  Result<std::string> text = history.ReadBlob(blob);
+  if (!text) return false;
+  manifest::FileScan scan = manifest::ScanText(path, *text);
+  bool broken = std::any_of(scan.problems.begin(), scan.problems.end(),
+                            [](const auto& p) { return p.severity == manifest::Severity::kError; });
+  if (broken && scan.workloads.empty()) return false;
+  for (const manifest::Workload& w : scan.workloads) {
+    for (const manifest::Container& c : w.containers) {
+      auto it = std::lower_bound(keys.begin(), keys.end(), ContainerKey{w.id, c.name});
+      if (it != keys.end() && it->first == w.id && it->second == c.name) {
+        each(static_cast<size_t>(it - keys.begin()), c.image);
       }
     }
-    auto [inserted, ok] = parsed_.emplace(blob, std::move(images));
-    return inserted->second ? &*inserted->second : nullptr;
   }
+  return true;
+}
 
- private:
-  git::History& history_;
-  std::string path_;
-  std::map<std::string, std::optional<Images>> parsed_;  // nullopt: did not parse
-};
+// The images of `keys` in version `blob` (as written; nullopt: not there);
+// nullopt when the version does not parse.
+std::optional<std::vector<std::optional<std::string>>> Images(
+    git::History& history, const std::string& path, const std::string& blob,
+    const std::vector<ContainerKey>& keys) {
+  std::vector<std::optional<std::string>> out(keys.size());
+  bool ok = ReadVersion(history, path, blob, keys,
+                        [&](size_t i, const image::ImageRef& image) { out[i] = image.String(); });
+  if (!ok) return std::nullopt;
+  return out;
+}
 
 std::string FileOf(const AutomatedContainer& ac) {
   return ac.container->file.empty() ? ac.workload->file : ac.container->file;
@@ -58,62 +73,63 @@ Result<std::map<ContainerKey, ImageChange>> LastImageChanges(
     git::History& history, const std::string& head,
     const std::vector<AutomatedContainer>& automated, size_t window) {
   std::map<ContainerKey, ImageChange> out;
-  // File -> the containers it holds.
-  std::map<std::string, std::set<ContainerKey>> wanted;
-  for (const AutomatedContainer& ac : automated) {
-    wanted[FileOf(ac)].insert({ac.workload->id, ac.container->name});
+  std::vector<FileWatch> files;  // in path order
+  {
+    std::map<std::string, std::vector<ContainerKey>> by_file;
+    for (const AutomatedContainer& ac : automated) {
+      by_file[FileOf(ac)].push_back({ac.workload->id, ac.container->name});
+    }
+    for (auto& [path, keys] : by_file) {
+      std::sort(keys.begin(), keys.end());
+      keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+      FileWatch f{path, std::move(keys), {}, 0, "", std::nullopt, false};
+      f.found.assign(f.keys.size(), false);
+      f.open = f.keys.size();
+      files.push_back(std::move(f));
+    }
   }
-  if (wanted.empty()) return out;
+  if (files.empty()) return out;
   git::LogOptions options;
   options.first_parent = true;
-  options.limit = window + 1;                // the oldest one is only the base of the one before
-  std::vector<std::set<ContainerKey>> open;  // per path: containers with no change found yet
+  options.limit = window + 1;  // the oldest one is only the base of the one before
   size_t still_open = 0;
-  for (auto& [path, keys] : wanted) {
-    options.paths.push_back(path);
-    still_open += keys.size();
-    open.push_back(std::move(keys));
+  for (const FileWatch& f : files) {
+    options.paths.push_back(f.path);
+    still_open += f.open;
   }
-  wanted.clear();
   Result<git::LogResult> log = history.Log(head, options);
   if (!log) return Fail(log.error());
+  options.paths = {};
 
   // Newest first: the first change met of a container is its last one.
-  std::map<size_t, VersionCache> versions;  // per path with changes, while it has open containers
   for (const git::LoggedCommit& c : log->commits) {
     if (still_open == 0) break;
     for (const git::PathChange& change : c.changes) {
-      std::set<ContainerKey>& keys = open[change.path];
-      if (keys.empty()) continue;
-      VersionCache& cache =
-          versions.try_emplace(change.path, history, options.paths[change.path]).first->second;
-      const Images* after = cache.Get(change.after);
-      const Images* before = cache.Get(change.before);
-      if (after == nullptr || before == nullptr) continue;  // a version that does not parse
-      for (auto key = keys.begin(); key != keys.end();) {
-        auto now = after->find(*key);
-        auto was = before->find(*key);
-        if (now == after->end()) {  // not there after this commit: looked for further down
-          ++key;
-          continue;
-        }
-        if (was == before->end()) {  // created here: no earlier change counts
-          key = keys.erase(key);
-          --still_open;
-          continue;
-        }
-        if (now->second.String() == was->second.String()) {
-          ++key;
-          continue;
-        }
-        out[*key] =
-            ImageChange{c.id,           fmt::format("{} <{}>", c.author_name, c.author_email),
-                        c.author_email, c.committer_email,
-                        was->second,    now->second};
-        key = keys.erase(key);
+      FileWatch& f = files[change.path];
+      if (f.open == 0) continue;
+      auto after = f.read && f.blob == change.after ? std::move(f.images)
+                                                    : Images(history, f.path, change.after, f.keys);
+      auto before = Images(history, f.path, change.before, f.keys);
+      f.blob = change.before;
+      f.images = before;
+      f.read = true;
+      if (!after || !before) continue;  // a version that does not parse
+      for (size_t i = 0; i < f.keys.size(); ++i) {
+        if (f.found[i] || !(*after)[i]) continue;  // found, or looked for further down
+        if ((*before)[i] && *(*before)[i] == *(*after)[i]) continue;  // image unchanged
+        f.found[i] = true;
+        --f.open;
         --still_open;
+        if (!(*before)[i]) continue;  // created here: no earlier change counts
+        out[f.keys[i]] =
+            ImageChange{c.id,
+                        fmt::format("{} <{}>", c.author_name, c.author_email),
+                        c.author_email,
+                        c.committer_email,
+                        image::ImageRef::Parse(*(*before)[i]).value_or(image::ImageRef{}),
+                        image::ImageRef::Parse(*(*after)[i]).value_or(image::ImageRef{})};
       }
-      if (keys.empty()) versions.erase(change.path);
+      if (f.open == 0) f.images.reset();
     }
   }
   return out;

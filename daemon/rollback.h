@@ -17,11 +17,14 @@
 // back from is proposed; the first tag newer than that ends the hold (it is
 // proposed as usual, and tagflow's commit becomes the newest change).
 //
-// Cost: one first-parent walk reading the blob ids of the files that hold
-// automated containers (libgit2 tree lookups), and a YAML parse of a
+// Cost: one first-parent walk that reports, commit by commit, only which of
+// the files holding automated containers changed (git::PathChange; libgit2
+// tree lookups, unchanged directories skipped), and a YAML parse of a
 // file's two versions only at the commits that changed that file, each
-// version parsed once; the walk of a file stops as soon as all its
-// containers have their newest change. test/bench/rollback_bench.cc.
+// version parsed once; a file is dropped from the walk as soon as all its
+// containers have their newest change. Memory: per file one version's image
+// images (not per commit), so 5,000 files and 500 commits stay a few MiB
+// (issue 14). test/bench/rollback_bench.cc, test/bench/scale_bench.cc.
 #pragma once
 
 #include <functional>

@@ -195,6 +195,36 @@ TEST_F(HistoryTest, NewestChangeOfTheImageWins) {
   EXPECT_EQ(c.author_email, "jane@example.com");
 }
 
+TEST_F(HistoryTest, EachContainerOfAFileGetsItsOwnNewestChange) {
+  auto both = [](const std::string& web, const std::string& api) {
+    return Deployment("web", "reg.example.com/web:" + web) + "---\n" +
+           Deployment("api", "reg.example.com/api:" + api);
+  };
+  remote_.PushCommit({{"web.yaml", both("v1.0.0", "v2.0.0")}}, "add api");
+  std::string web_change =
+      remote_.PushCommitAs(kHuman, {{"web.yaml", both("v0.9.0", "v2.0.0")}}, "roll back web");
+  std::string api_change =
+      remote_.PushCommitAs(kHuman, {{"web.yaml", both("v0.9.0", "v1.9.0")}}, "roll back api");
+  remote_.PushCommit({{"web.yaml", both("v0.9.0", "v1.9.0") + "# a comment\n"}}, "comment");
+  git::FakeGitRepo repo(remote_, tmp_.path() / "clone2");
+  ASSERT_TRUE(repo.Sync());
+  manifest::FileScan scan =
+      manifest::ScanText("web.yaml", remote_.Find(remote_.Head())->files.at("web.yaml"));
+  ASSERT_THAT(scan.workloads, SizeIs(2));
+  auto changes = LastImageChanges(*repo.history(), remote_.Head(),
+                                  FindAutomated(scan.workloads, nullptr), kRollbackWindow);
+  ASSERT_TRUE(changes) << changes.error().message;
+  ASSERT_THAT(*changes, SizeIs(2));
+  const ImageChange& web = changes->at({"default:deployment/web", "app"});
+  EXPECT_EQ(web.commit, web_change);
+  EXPECT_EQ(web.from.String(), "reg.example.com/web:v1.0.0");
+  EXPECT_EQ(web.to.String(), "reg.example.com/web:v0.9.0");
+  const ImageChange& api = changes->at({"default:deployment/api", "app"});
+  EXPECT_EQ(api.commit, api_change);
+  EXPECT_EQ(api.from.tag(), "v2.0.0");
+  EXPECT_EQ(api.to.tag(), "v1.9.0");
+}
+
 TEST_F(HistoryTest, WindowBoundsTheWalk) {
   remote_.PushCommitAs(kHuman, {{"web.yaml", Deployment("web", "reg.example.com/web:v0.9.0")}},
                        "roll back");

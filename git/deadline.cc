@@ -201,11 +201,17 @@ void NetworkDeadline::Watch() {
   for (int fd : sockets_) shutdown(fd, SHUT_RDWR);
 }
 
+constexpr size_t kObjectCacheBytes = 2u << 20;
+
 Result<void> InitLibgit2() {
   static const Result<void> result = []() -> Result<void> {
     if (git_libgit2_init() < 0) {
       return Fail(ErrorKind::kInternal, "libgit2 failed to initialise");
     }
+    // libgit2 keeps up to 256 MiB of trees and commits by default: the
+    // rollback walk over 500 commits of a big repository would keep MiBs of
+    // them for nothing (each is read once per walk). Bounded (issue 14).
+    git_libgit2_opts(GIT_OPT_SET_CACHE_MAX_SIZE, static_cast<ssize_t>(kObjectCacheBytes));
     static git_stream_registration registration{GIT_STREAM_VERSION, StreamInit, nullptr};
     if (git_stream_register(GIT_STREAM_STANDARD, &registration) < 0) {
       return Fail(ErrorKind::kInternal, "libgit2 refused tagflow's socket stream");
