@@ -181,7 +181,7 @@ void MarkRollbacks(git::GitRepo* clone, const std::string& root,
   }
   auto lookup = [&](const daemon::AutomatedContainer& ac,
                     const std::string& tag) -> std::optional<image::TagInfo> {
-    auto it = listed.find({ac.workload->id, ac.container->name});
+    auto it = listed.find({ac.workload, ac.container});
     if (it == listed.end()) return std::nullopt;
     for (const registry::ListedTag& t : it->second->available) {
       if (t.tag == tag) return image::TagInfo{t.tag, t.created};

@@ -121,7 +121,8 @@ Result<std::optional<image::ImageRef>> LatestAllowedImage(registry::Scanner& sca
   if (!filter) {
     return Fail(filter.error().Wrap(fmt::format("workload {} container {}", w.id, c.name)));
   }
-  std::vector<AutomatedContainer> one = {{&w, &c, *filter}};
+  std::vector<AutomatedContainer> one = {
+      {w.id, c.name, c.file.empty() ? w.file : c.file, c.image, *filter}};
   std::map<std::string, registry::RepositoryScan> scans;
   for (const registry::ScanTarget& t : ScanTargets(one)) {
     scans.emplace(t.image.CanonicalName(),

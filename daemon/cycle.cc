@@ -110,6 +110,25 @@ Result<Cycle::Planned> Cycle::ScanAndPlan(const std::string& head,
   }
   std::vector<PlanProblem> filter_problems;
   std::vector<AutomatedContainer> automated = FindAutomated(scan->workloads, &filter_problems);
+  // The file and registry host of each container with a problem, for the
+  // errors below (only those: a big repository has 10,000s of containers).
+  using Where = std::map<std::pair<std::string, std::string>, std::pair<std::string, std::string>>;
+  Where where;
+  for (const PlanProblem& p : filter_problems) where[{p.workload, p.container}];
+  for (const manifest::Workload& w : scan->workloads) {
+    if (where.empty()) break;
+    for (const manifest::Container& c : w.containers) {
+      // A Flux marker's container lives in its own file.
+      auto it = where.find({w.id, c.name});
+      if (it != where.end()) {
+        it->second = {c.file.empty() ? w.file : c.file, c.image.CanonicalDomain()};
+      }
+    }
+  }
+  out.channels = NotifyChannels(scan->workloads);
+  // The scan's last use: what follows reads `automated`, its own copy, so the
+  // registry scan, the history walk and the plan do not stack on it.
+  std::vector<manifest::Workload>().swap(scan->workloads);  // `= {}` would keep the capacity
 
   std::vector<registry::ScanTarget> missing;
   for (registry::ScanTarget& t : ScanTargets(automated)) {
@@ -128,23 +147,15 @@ Result<Cycle::Planned> Cycle::ScanAndPlan(const std::string& head,
   Holds holds = HoldsOf(out.rollbacks);
   out.plan = MakePlan(automated, scans, digest_of,
                       PlanContext{deps_.clock.Now(), options_.cosign_keys}, &holds);
-  // The file and registry host of each container with a problem, for the
-  // errors below (only those: a big repository has 10,000s of containers).
-  std::map<std::pair<std::string, std::string>, std::pair<std::string, std::string>> where;
-  for (const auto* problems : {&filter_problems, &out.plan.problems}) {
-    for (const PlanProblem& p : *problems) where[{p.workload, p.container}];
-  }
-  for (const manifest::Workload& w : scan->workloads) {
-    if (where.empty()) break;
-    for (const manifest::Container& c : w.containers) {
-      // A Flux marker's container lives in its own file.
-      auto it = where.find({w.id, c.name});
-      if (it != where.end()) {
-        it->second = {c.file.empty() ? w.file : c.file, c.image.CanonicalDomain()};
+  if (!out.plan.problems.empty()) {
+    std::set<std::pair<std::string, std::string>> wanted;
+    for (const PlanProblem& p : out.plan.problems) wanted.insert({p.workload, p.container});
+    for (const AutomatedContainer& ac : automated) {
+      if (wanted.contains({ac.workload, ac.container})) {
+        where[{ac.workload, ac.container}] = {ac.file, ac.image.CanonicalDomain()};
       }
     }
   }
-  out.channels = NotifyChannels(scan->workloads);
   auto add = [&](const PlanProblem& p, Stage stage) {
     if (p.notice) {
       out.notices.push_back(p.message);

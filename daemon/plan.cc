@@ -11,8 +11,8 @@ namespace {
 PlanProblem Problem(const AutomatedContainer& ac, ErrorKind kind, std::string message,
                     bool notice = false) {
   return PlanProblem{
-      ac.workload->id, ac.container->name, kind, notice,
-      fmt::format("workload {} container {}: {}", ac.workload->id, ac.container->name, message)};
+      ac.workload, ac.container, kind, notice,
+      fmt::format("workload {} container {}: {}", ac.workload, ac.container, message)};
 }
 
 // The tag a reference follows: its tag, else "latest".
@@ -43,16 +43,20 @@ void TrimForPlanning(manifest::Workload& w) {
   w.annotations.shrink_to_fit();
   const manifest::Policies& p = w.policies;
   if (!p.automated() || p.locked() || p.ignored()) {
-    w.containers = {};
+    std::vector<manifest::Container>().swap(w.containers);  // `= {}` keeps the capacity
     w.policies = {};
     return;
   }
-  for (manifest::Container& c : w.containers) c.sources = {};
+  for (manifest::Container& c : w.containers)
+    std::vector<manifest::ValueLocation>().swap(c.sources);
 }
 
 std::vector<AutomatedContainer> FindAutomated(const std::vector<manifest::Workload>& workloads,
                                               std::vector<PlanProblem>* problems) {
   std::vector<AutomatedContainer> out;
+  size_t containers = 0;  // reserved at once: growing would hold two arrays for a moment
+  for (const manifest::Workload& w : workloads) containers += w.containers.size();
+  out.reserve(containers);
   // Thousands of containers share a handful of filter specs: each is parsed
   // (and its regex compiled) once, the copies share the compiled form.
   std::map<std::string, Result<image::TagFilter>, std::less<>> parsed;
@@ -82,7 +86,8 @@ std::vector<AutomatedContainer> FindAutomated(const std::vector<manifest::Worklo
         }
         continue;
       }
-      out.push_back(AutomatedContainer{&w, &c, *filter, *release});
+      out.push_back(AutomatedContainer{w.id, c.name, c.file.empty() ? w.file : c.file, c.image,
+                                       *filter, *release});
     }
   }
   return out;
@@ -95,7 +100,7 @@ std::vector<registry::ScanTarget> ScanTargets(const std::vector<AutomatedContain
   std::map<std::string, size_t> index;  // canonical repository -> targets[i]
   std::set<std::string> seen;           // "<i> f|w|g <what>" already added
   for (const AutomatedContainer& ac : automated) {
-    const image::ImageRef& image = ac.container->image;
+    const image::ImageRef& image = ac.image;
     auto [it, fresh] = index.emplace(image.CanonicalName(), targets.size());
     if (fresh) targets.push_back(registry::ScanTarget{image, {}, {}, {}});
     registry::ScanTarget& t = targets[it->second];
@@ -121,7 +126,7 @@ Plan MakePlan(const std::vector<AutomatedContainer>& automated,
               const DigestLookup& digest_of, const PlanContext& context, const Holds* holds) {
   Plan plan;
   for (const AutomatedContainer& ac : automated) {
-    const image::ImageRef& image = ac.container->image;
+    const image::ImageRef& image = ac.image;
     auto scan = scans.find(image.CanonicalName());
     if (scan == scans.end()) {
       plan.problems.push_back(
@@ -179,7 +184,7 @@ Plan MakePlan(const std::vector<AutomatedContainer>& automated,
       plan.problems.push_back(
           Problem(ac, ErrorKind::kInvalidInput,
                   fmt::format("tagflow.io/digest follows a tag, and {} names none; not updated",
-                              ac.container->image_text)));
+                              ac.image.String())));
       continue;
     }
 
@@ -195,8 +200,8 @@ Plan MakePlan(const std::vector<AutomatedContainer>& automated,
     // A person rolled this container back from `held` (daemon/rollback.h):
     // only a tag newer than that one may be proposed.
     std::optional<image::TagInfo> held;
-    if (auto h = holds != nullptr ? holds->find({ac.workload->id, ac.container->name})
-                                  : Holds::const_iterator();
+    if (auto h =
+            holds != nullptr ? holds->find({ac.workload, ac.container}) : Holds::const_iterator();
         holds != nullptr && h != holds->end()) {
       auto info = std::find_if(infos.begin(), infos.end(),
                                [&](const image::TagInfo& t) { return t.tag == h->second; });
@@ -230,10 +235,10 @@ Plan MakePlan(const std::vector<AutomatedContainer>& automated,
         }
         if (meta->signature == registry::SignatureState::kInvalid) {
           plan.skips.push_back(
-              GateSkip{ac.workload->id, ac.container->name, image.Name(), candidate.tag,
-                       meta->digest, meta->signature_problem,
-                       fmt::format("workload {} container {}: skipped {}:{}{}: {}", ac.workload->id,
-                                   ac.container->name, image.Name(), candidate.tag,
+              GateSkip{ac.workload, ac.container, image.Name(), candidate.tag, meta->digest,
+                       meta->signature_problem,
+                       fmt::format("workload {} container {}: skipped {}:{}{}: {}", ac.workload,
+                                   ac.container, image.Name(), candidate.tag,
                                    meta->digest.empty() ? "" : " (" + meta->digest + ")",
                                    meta->signature_problem)});
           continue;
@@ -308,9 +313,9 @@ Plan MakePlan(const std::vector<AutomatedContainer>& automated,
       } else if (ac.release.verify_cosign &&
                  meta->signature == registry::SignatureState::kInvalid) {
         plan.skips.push_back(GateSkip{
-            ac.workload->id, ac.container->name, image.Name(), tag, digest, meta->signature_problem,
-            fmt::format("workload {} container {}: skipped {}:{} ({}): {}", ac.workload->id,
-                        ac.container->name, image.Name(), tag, digest, meta->signature_problem)});
+            ac.workload, ac.container, image.Name(), tag, digest, meta->signature_problem,
+            fmt::format("workload {} container {}: skipped {}:{} ({}): {}", ac.workload,
+                        ac.container, image.Name(), tag, digest, meta->signature_problem)});
         continue;
       } else if (ac.release.verify_cosign && meta->signature != registry::SignatureState::kValid) {
         why = "its signature is not checked yet";
@@ -324,9 +329,9 @@ Plan MakePlan(const std::vector<AutomatedContainer>& automated,
         continue;
       }
     }
-    const std::string& file = ac.container->file.empty() ? ac.workload->file : ac.container->file;
-    plan.changes.push_back(PlannedChange{ac.workload->id, ac.container->name, file, image,
-                                         image.WithTag(tag, digest)});
+    const std::string& file = ac.file;
+    plan.changes.push_back(
+        PlannedChange{ac.workload, ac.container, file, image, image.WithTag(tag, digest)});
   }
   return plan;
 }

@@ -20,9 +20,14 @@ namespace tagflow::daemon {
 // A container tagflow may update: its workload is automated, not locked and
 // not ignored, the container is not locked (a Flux v2 marker in a locked
 // document), and its tag filter parses. Borrows from the workload list.
+// One container to automate, with what planning and the rollback check read
+// of it: its own copy, so that the scan can be dropped before the registry
+// scan, the history walk and the plan (memory, issue 14).
 struct AutomatedContainer {
-  const manifest::Workload* workload;
-  const manifest::Container* container;
+  std::string workload;   // the workload's id
+  std::string container;  // the container's name
+  std::string file;       // the file holding its image (a Flux marker's own file)
+  image::ImageRef image;  // as written
   image::TagFilter filter;
   manifest::ReleasePolicy release = {};  // tagflow.io/digest, min-age, verify
 };

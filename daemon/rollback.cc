@@ -63,10 +63,6 @@ std::optional<std::vector<std::optional<std::string>>> Images(
   return out;
 }
 
-std::string FileOf(const AutomatedContainer& ac) {
-  return ac.container->file.empty() ? ac.workload->file : ac.container->file;
-}
-
 }  // namespace
 
 Result<std::map<ContainerKey, ImageChange>> LastImageChanges(
@@ -77,7 +73,7 @@ Result<std::map<ContainerKey, ImageChange>> LastImageChanges(
   {
     std::map<std::string, std::vector<ContainerKey>> by_file;
     for (const AutomatedContainer& ac : automated) {
-      by_file[FileOf(ac)].push_back({ac.workload->id, ac.container->name});
+      by_file[ac.file].push_back({ac.workload, ac.container});
     }
     for (auto& [path, keys] : by_file) {
       std::sort(keys.begin(), keys.end());
@@ -143,7 +139,7 @@ std::string Rollback::Message() const {
 TagLookup TagsFromScans(const std::map<std::string, registry::RepositoryScan>& scans) {
   return [&scans](const AutomatedContainer& ac,
                   const std::string& tag) -> std::optional<image::TagInfo> {
-    auto scan = scans.find(ac.container->image.CanonicalName());
+    auto scan = scans.find(ac.image.CanonicalName());
     if (scan == scans.end() || !scan->second.tags) return std::nullopt;
     for (const registry::TagMetadata& t : *scan->second.tags) {
       if (t.tag == tag) return t.Info();
@@ -157,14 +153,14 @@ std::vector<Rollback> FindRollbacks(const std::vector<AutomatedContainer>& autom
                                     const TagLookup& tags, const std::string& tagflow_email) {
   std::vector<Rollback> out;
   for (const AutomatedContainer& ac : automated) {
-    auto found = changes.find({ac.workload->id, ac.container->name});
+    auto found = changes.find({ac.workload, ac.container});
     if (found == changes.end()) continue;
     const ImageChange& change = found->second;
     if (IEquals(change.author_email, tagflow_email) &&
         IEquals(change.committer_email, tagflow_email)) {
       continue;  // tagflow's own release
     }
-    const image::ImageRef& current = ac.container->image;
+    const image::ImageRef& current = ac.image;
     if (change.to.String() != current.String())
       continue;  // moved again since (outside the window?)
     if (change.from.Name() != change.to.Name()) continue;  // another image, not an older tag
@@ -178,7 +174,7 @@ std::vector<Rollback> FindRollbacks(const std::vector<AutomatedContainer>& autom
     if (ac.filter.NeedsCreationTime() && (!from_info->created || !to_info->created)) continue;
     if (!ac.filter.Newer(*from_info, *to_info)) continue;  // moved up or sideways: no rollback
     out.push_back(
-        Rollback{ac.workload->id, ac.container->name, from, to, change.commit, change.author});
+        Rollback{ac.workload, ac.container, from, to, change.commit, change.author});
   }
   return out;
 }
