@@ -9,7 +9,7 @@
 //   2. writer lease takeover: two daemons on one repository, the holder
 //      SIGKILLed; seconds until the other one holds the lease.
 //   3. memory: one daemon on a repository of 10,000 workloads (5,000 files
-//      of 2 Deployments, 100 images); VmHWM (peak) after 4 cycles and VmRSS
+//      of 2 Deployments, 100 images, 201 commits); VmHWM (peak) after 4 cycles and VmRSS
 //      between cycles, from /proc/<pid>/status.
 // Targets: requests per interval flat in N; takeover < 20 s; peak RSS
 // < 30 MB; steady state < 20 MB.
