@@ -328,6 +328,11 @@ TEST_F(DaemonE2eTest, SigtermDuringACycleStopsQuicklyAndLeavesTheRemoteUntouched
   EXPECT_EQ(code, 0) << proc->Output();
   EXPECT_LT(took, std::chrono::seconds(5)) << proc->Output();
   EXPECT_EQ(GitRevParse(repo, "master"), head);
+  // The registry requests the stop cancelled are no failures: one line, no
+  // error per container, nothing to Slack (a rollout must not page anyone).
+  EXPECT_THAT(proc->Output(), HasSubstr("cycle stopped on request before acting"));
+  EXPECT_THAT(proc->Output(), Not(HasSubstr("cycle error")));
+  EXPECT_EQ(slack_.RequestCount(), 0u);
 }
 
 TEST_F(DaemonE2eTest, DaemonServesReadinessMetricsAndHookTriggeredCycles) {
