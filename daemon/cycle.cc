@@ -95,7 +95,10 @@ Cycle::Cycle(CycleDeps deps, CycleOptions options)
 Result<Cycle::Planned> Cycle::ScanAndPlan(const std::string& head,
                                           std::map<std::string, registry::RepositoryScan>& scans) {
   const std::string root = deps_.git.WorkTree().string();
-  // Only what planning reads is kept of each workload (memory, issue 14).
+  // What the checkout left in libgit2's caches (delta bases: up to 16 MiB)
+  // is not needed by the scan, which reads the work tree (memory, issue 14).
+  deps_.git.ReleaseCaches();
+  // Only what planning reads is kept of each workload.
   Result<manifest::ScanResult> scan =
       manifest::Scan(deps_.fs, root, options_.paths, {.trim = TrimForPlanning});
   if (!scan) return Fail(scan.error().Wrap("--git-path"));
@@ -144,6 +147,7 @@ Result<Cycle::Planned> Cycle::ScanAndPlan(const std::string& head,
     return it->second;
   };
   out.rollbacks = DetectRollbacks(head, automated, scans, out.notices);
+  deps_.git.ReleaseCaches();  // the old versions the walk read
   Holds holds = HoldsOf(out.rollbacks);
   out.plan = MakePlan(automated, scans, digest_of,
                       PlanContext{deps_.clock.Now(), options_.cosign_keys}, &holds);
