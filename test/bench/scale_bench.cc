@@ -247,7 +247,7 @@ class Bench {
     if (rc != 0) throw std::runtime_error("creating the big repository failed: " + out);
     Daemon d = Start(repo, "", "big", seconds(8), "info");
     std::vector<double> between;
-    double hwm = 0, anon = 0, file = 0;
+    double first_hwm = 0, hwm = 0, anon = 0, file = 0;
     for (int cycle = 1; cycle <= 4; ++cycle) {
       WaitFor(
           [&] {
@@ -263,6 +263,13 @@ class Bench {
         return at == std::string::npos ? -1.0 : std::stod(status.substr(at + key.size())) / 1024.0;
       };
       between.push_back(kib("VmRSS:"));
+      if (cycle == 1) {
+        // The first cycle clones the whole repository (libgit2 indexes the
+        // pack); the later ones are what the pod lives with. Resetting VmHWM
+        // (proc(5): clear_refs "5") splits the two peaks.
+        first_hwm = kib("VmHWM:");
+        WriteFile(fs::path("/proc") / std::to_string(d.proc->pid()) / "clear_refs", "5");
+      }
       hwm = kib("VmHWM:");
       anon = kib("RssAnon:");
       file = kib("RssFile:");
@@ -293,11 +300,12 @@ class Bench {
     std::string log = GitOutput(repo, "log --oneline master");
     int commits = static_cast<int>(std::count(log.begin(), log.end(), '\n'));
     fmt::print(
-        "  10,000 workloads, 5,000 files, 100 images, {} commits: peak RSS (VmHWM) {:.1f} MiB "
-        "(target < 30); "
+        "  10,000 workloads, 5,000 files, 100 images, {} commits: peak RSS (VmHWM) {:.1f} MiB in "
+        "the first cycle (clone, 100 updates), {:.1f} MiB in cycles 2-4 (target < 30); "
         "RSS between cycles {:.1f} / {:.1f} / {:.1f} / {:.1f} MiB (target < 20; the last: {:.1f} "
         "anonymous, {:.1f} file-backed); {} commits\n",
-        kHistory + 1, hwm, between[0], between[1], between[2], between[3], anon, file, commits);
+        kHistory + 1, first_hwm, hwm, between[0], between[1], between[2], between[3], anon, file,
+        commits);
     fmt::print("  file-backed resident MiB by file (top 6): {}\n", files_text);
     d.proc->Signal(SIGTERM);
     d.proc->Wait(seconds(10));
