@@ -8,11 +8,15 @@
 namespace tagflow::daemon {
 namespace {
 
-PlanProblem Problem(const AutomatedContainer& ac, ErrorKind kind, std::string message,
+PlanProblem Problem(const std::string& workload, const std::string& container, ErrorKind kind,
+                    std::string_view message, bool notice = false) {
+  return PlanProblem{workload, container, kind, notice,
+                     fmt::format("workload {} container {}: {}", workload, container, message)};
+}
+
+PlanProblem Problem(const AutomatedContainer& ac, ErrorKind kind, std::string_view message,
                     bool notice = false) {
-  return PlanProblem{
-      ac.workload, ac.container, kind, notice,
-      fmt::format("workload {} container {}: {}", ac.workload, ac.container, message)};
+  return Problem(ac.workload, ac.container, kind, message, notice);
 }
 
 // The tag a reference follows: its tag, else "latest".
@@ -69,20 +73,13 @@ std::vector<AutomatedContainer> FindAutomated(const std::vector<manifest::Worklo
       auto known = parsed.find(spec);
       if (known == parsed.end()) known = parsed.emplace(spec, image::TagFilter::Parse(spec)).first;
       const Result<image::TagFilter>& filter = known->second;
-      if (!filter) {
+      Result<manifest::ReleasePolicy> release =
+          filter ? p.Release(c.name)
+                 : Result<manifest::ReleasePolicy>(std::unexpected(filter.error()));
+      if (!release) {  // the container is left out, the others go on
         if (problems) {
-          problems->push_back(PlanProblem{
-              w.id, c.name, ErrorKind::kInvalidInput, false,
-              fmt::format("workload {} container {}: {}", w.id, c.name, filter.error().message)});
-        }
-        continue;
-      }
-      Result<manifest::ReleasePolicy> release = p.Release(c.name);
-      if (!release) {
-        if (problems) {
-          problems->push_back(PlanProblem{
-              w.id, c.name, ErrorKind::kInvalidInput, false,
-              fmt::format("workload {} container {}: {}", w.id, c.name, release.error().message)});
+          problems->push_back(
+              Problem(w.id, c.name, ErrorKind::kInvalidInput, release.error().message));
         }
         continue;
       }

@@ -95,7 +95,7 @@ Result<std::map<ContainerKey, ImageChange>> LastImageChanges(
   }
   Result<git::LogResult> log = history.Log(head, options);
   if (!log) return Fail(log.error());
-  options.paths = {};
+  std::vector<std::string>().swap(options.paths);  // each FileWatch has its path
 
   // Newest first: the first change met of a container is its last one.
   for (const git::LoggedCommit& c : log->commits) {
@@ -173,8 +173,7 @@ std::vector<Rollback> FindRollbacks(const std::vector<AutomatedContainer>& autom
     if (!to_info) to_info = image::TagInfo{to, std::nullopt};
     if (ac.filter.NeedsCreationTime() && (!from_info->created || !to_info->created)) continue;
     if (!ac.filter.Newer(*from_info, *to_info)) continue;  // moved up or sideways: no rollback
-    out.push_back(
-        Rollback{ac.workload, ac.container, from, to, change.commit, change.author});
+    out.push_back(Rollback{ac.workload, ac.container, from, to, change.commit, change.author});
   }
   return out;
 }

@@ -365,6 +365,22 @@ TEST_F(GitRepoTest, AfterReleasingCachesEverythingStillWorks) {
   EXPECT_EQ(GitOutput(bare_, "rev-parse master"), *commit + "\n");
 }
 
+TEST_F(GitRepoTest, ReleasingCachesWhenTheCloneCannotBeReopenedKeepsTheOpenOne) {
+  auto repo = Open(Options(bare_.string()));
+  ASSERT_TRUE(repo->Sync());
+  fs::path git_dir = repo->WorkTree() / ".git";
+  fs::path away = repo->WorkTree().string() + "-git-away";
+  fs::rename(git_dir, away);
+  repo->ReleaseCaches();  // cannot reopen: the handle it has stays
+  fs::rename(away, git_dir);
+  EXPECT_EQ(repo->Head(), seed_);
+  WriteFile(repo->WorkTree() / "apps/app.yaml", "changed: true\n");
+  auto commit = repo->Commit({"apps/app.yaml"}, "after a failed release");
+  ASSERT_TRUE(commit) << commit.error().message;
+  ASSERT_TRUE(repo->Push());
+  EXPECT_EQ(GitOutput(bare_, "rev-parse master"), *commit + "\n");
+}
+
 TEST_F(GitRepoTest, CommitRefusesNothingAndPathsOutsideTheTree) {
   auto repo = Open(Options(bare_.string()));
   ASSERT_TRUE(repo->Sync());
